@@ -1,0 +1,1 @@
+namespace wipeout { int library_anchor = 0; }

@@ -1,0 +1,38 @@
+// wipeout: the thin command-line front end. All the work lives in the wipeout::core library.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+#include "wipeout/error.h"
+#include "wipeout/version.h"
+
+namespace wipeout::cli {
+int& exit_status() {
+    static int status = kExitOk;
+    return status;
+}
+}  // namespace wipeout::cli
+
+int main(int argc, char** argv) {
+    CLI::App app{"wipeout: Monte Carlo stress tests of liquidation cascades in leveraged crypto perpetuals"};
+    app.set_version_flag("--version", std::string("wipeout ") + wipeout::kVersion + " (git " + wipeout::kGitSha + ")");
+    app.require_subcommand(1);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help and --version are "errors" with exit code 0; real parse errors exit 2 with one line.
+        if (e.get_exit_code() == 0) return app.exit(e);
+        std::fprintf(stderr, "wipeout: error: %s\n", e.what());
+        return wipeout::kExitBadInput;
+    } catch (const wipeout::InputError& e) {
+        std::fprintf(stderr, "wipeout: error: %s\n", e.what());
+        return wipeout::kExitBadInput;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "wipeout: error: %s\n", e.what());
+        return wipeout::kExitFailure;
+    }
+    return wipeout::cli::exit_status();
+}
