@@ -1,0 +1,81 @@
+#pragma once
+// The per-path cascade engine: one fully specified path in, that path's outputs out. No I/O.
+// One engine per thread: it owns scratch buffers that it reuses from path to path, so a path allocates
+// nothing once the buffers have grown to size.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string_view>
+#include <vector>
+
+#include "wipeout/cascade_params.h"
+#include "wipeout/path_outputs.h"
+#include "wipeout/population.h"
+
+namespace wipeout {
+
+class TierTable;
+
+/// One row of a path's time series (written by `wipeout path --trace` and run's /trajectories).
+struct TraceRow {
+    double time_s;
+    double fundamental;     ///< V
+    double trade_price;     ///< P
+    double index_price;     ///< S
+    double mark_price;      ///< M
+    double bid_depth_1pct;  ///< d1(t): current depth within 1% on each side after evaporation and regime
+    double liquidation_backlog;  ///< notional waiting for the engine's throughput
+    double liquidated_long;      ///< notional of longs liquidated during this step
+    double liquidated_short;
+    double fund_balance;
+    double adl_notional;         ///< notional auto-deleveraged during this step
+    double waves;                ///< trigger-and-fill rounds that liquidated something during this step
+};
+
+/// Column names of TraceRow, in order.
+std::span<const std::string_view> trace_columns();
+
+struct PathTrace {
+    std::vector<TraceRow> rows;
+};
+
+/// Thrown by a path run with invariant checks on: names the invariant, the time and the numbers.
+class InvariantViolation : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct EngineOptions {
+    bool check_invariants = false;  ///< check money conservation, ADL order and liquidation completeness each step
+};
+
+class CascadeEngine {
+public:
+    /// `tiers` is the maintenance-margin bracket table every cohort's liquidation price uses. The engine
+    /// keeps its own copy.
+    explicit CascadeEngine(const TierTable& tiers, EngineOptions options = {});
+    ~CascadeEngine();
+    CascadeEngine(CascadeEngine&&) noexcept;
+    CascadeEngine& operator=(CascadeEngine&&) noexcept;
+
+    /// Runs path `path_index` of the run with master `seed`: a pure function of (params, seed, path_index).
+    /// With a trace, every step's state is appended to it.
+    PathOutputs run(const CascadeParams& params, std::uint64_t seed, std::uint64_t path_index,
+                    PathTrace* trace = nullptr);
+
+    /// Runs a path on a population you supply (a position snapshot, or a test's hand-built book) instead of
+    /// the one the parameters describe. Cohorts must be ordered as build_population orders them.
+    PathOutputs run(const CascadeParams& params, const Population& population, std::uint64_t seed,
+                    std::uint64_t path_index, PathTrace* trace = nullptr);
+
+    /// Number of cohorts the last run built (for cost accounting).
+    std::size_t last_cohort_count() const;
+
+private:
+    PathOutputs simulate(const CascadeParams& params, std::uint64_t seed, std::uint64_t path_index, PathTrace* trace);
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wipeout
