@@ -6,4 +6,6 @@
 namespace wipeout::cli {
 /// The process exit status a command leaves for main(); commands that only succeed or throw leave it at 0.
 int& exit_status();
+/// wipeout liq-price: liquidation and bankruptcy price of one position (src/cli/liq_price.cpp).
+void add_liq_price_command(CLI::App& app);
 }  // namespace wipeout::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     CLI::App app{"wipeout: Monte Carlo stress tests of liquidation cascades in leveraged crypto perpetuals"};
     app.set_version_flag("--version", std::string("wipeout ") + wipeout::kVersion + " (git " + wipeout::kGitSha + ")");
     app.require_subcommand(1);
+    wipeout::cli::add_liq_price_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,0 +1,248 @@
+// wipeout liq-price: liquidation and bankruptcy price of one position, isolated or cross (docs/margin.md).
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "wipeout/error.h"
+#include "wipeout/margin.h"
+#include "wipeout/tiers.h"
+
+namespace wipeout::cli {
+namespace {
+
+struct LiqPriceArgs {
+    std::string side;
+    std::string venue = "generic";
+    std::string tiers_file;
+    double entry = 0.0;
+    double qty = 0.0;
+    double leverage = 0.0;
+    double margin = 0.0;
+    double extra_margin = 0.0;
+    double mmr = 0.0;
+    double maint_amount = 0.0;
+    double max_leverage = 125.0;
+    double fee = 0.0;
+    double wallet_balance = 0.0;
+    double other_maint_margin = 0.0;
+    double other_upnl = 0.0;
+    bool json = false;
+    // Which options were given: CLI11 leaves the rest at their defaults.
+    CLI::Option* leverage_opt = nullptr;
+    CLI::Option* margin_opt = nullptr;
+    CLI::Option* extra_margin_opt = nullptr;
+    CLI::Option* mmr_opt = nullptr;
+    CLI::Option* maint_amount_opt = nullptr;
+    CLI::Option* max_leverage_opt = nullptr;
+    CLI::Option* tiers_opt = nullptr;
+    CLI::Option* wallet_opt = nullptr;
+    CLI::Option* other_mm_opt = nullptr;
+    CLI::Option* other_upnl_opt = nullptr;
+    std::vector<std::pair<CLI::Option*, const double*>> numeric;
+};
+
+bool given(const CLI::Option* opt) {
+    return opt != nullptr && opt->count() > 0;
+}
+
+// JSON numbers: shortest representation that round-trips.
+std::string num(double v) {
+    return fmt::format("{}", v);
+}
+
+std::string json_string(std::string_view s) {
+    std::string out = "\"";
+    for (const char c : s) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+        } else {
+            out += c;
+        }
+    }
+    return out + "\"";
+}
+
+void run(const LiqPriceArgs& a) {
+    // CLI11 happily parses "nan" and "inf": refuse them here, naming the flag.
+    for (const auto& [opt, value] : a.numeric) {
+        if (given(opt) && !std::isfinite(*value)) {
+            throw InputError(fmt::format("{} must be a finite number, got {}", opt->get_name(), *value));
+        }
+    }
+    const auto side = parse_side(a.side);
+    if (!side) throw InputError(fmt::format("unknown side '{}' (expected long or short)", a.side));
+    const auto venue = parse_venue(a.venue);
+    if (!venue) {
+        throw InputError(fmt::format(
+            "unknown venue '{}' (expected generic, binance, bybit, hyperliquid or dydx)", a.venue));
+    }
+    const bool cross = given(a.wallet_opt);
+    if (!cross && (given(a.other_mm_opt) || given(a.other_upnl_opt))) {
+        throw InputError(
+            "--other-maint-margin and --other-upnl describe a cross account: they need --wallet-balance");
+    }
+    if (cross) {
+        if (given(a.margin_opt)) {
+            throw InputError("--margin is for isolated positions; cross margin uses --wallet-balance");
+        }
+        if (given(a.extra_margin_opt)) throw InputError("--extra-margin is for isolated positions");
+        if (!given(a.leverage_opt))
+            throw InputError("cross margin needs --leverage (the position's leverage setting)");
+    } else if (given(a.leverage_opt) == given(a.margin_opt)) {
+        throw InputError(given(a.leverage_opt) ? "give either --leverage or --margin, not both"
+                                               : "give the position's --leverage or its posted --margin");
+    }
+    if (!given(a.mmr_opt) && (given(a.maint_amount_opt) || given(a.max_leverage_opt))) {
+        throw InputError("--maint-amount and --max-leverage shape a flat tier: they need --mmr");
+    }
+    if (given(a.mmr_opt) && given(a.tiers_opt)) throw InputError("give either --mmr or --tiers, not both");
+
+    const std::string tiers_source = given(a.mmr_opt) ? std::string("flat tier (--mmr)")
+                                     : given(a.tiers_opt)
+                                         ? a.tiers_file
+                                         : std::string("embedded data/tiers/btcusdt_binance.csv");
+    const TierTable table = given(a.mmr_opt)     ? TierTable::single(a.mmr, a.maint_amount, a.max_leverage)
+                            : given(a.tiers_opt) ? TierTable::load(a.tiers_file)
+                                                 : TierTable::btc_default();
+
+    const MarginParams params{a.fee, *venue};
+    LiquidationQuote q{};
+    double leverage = 0.0;
+    if (cross) {
+        leverage = a.leverage;
+        q = cross_liquidation(*side, a.entry, a.qty, a.leverage,
+                              CrossAccount{a.wallet_balance, a.other_maint_margin, a.other_upnl}, table,
+                              params);
+    } else {
+        const double margin =
+            given(a.leverage_opt) ? margin_for_leverage(a.entry, a.qty, a.leverage) : a.margin;
+        q = isolated_liquidation(IsolatedPosition{*side, a.entry, a.qty, margin, a.extra_margin}, table,
+                                 params);
+        leverage = a.entry * a.qty / margin;
+    }
+    const double notional = a.entry * a.qty;
+    const int tier = q.tier + 1;  // the CLI numbers brackets from 1, as the venues do
+
+    if (a.json) {
+        std::string out = "{";
+        out += fmt::format("\"mode\":\"{}\",\"venue\":\"{}\",\"side\":\"{}\",\"tiers\":{},",
+                           cross ? "cross" : "isolated", venue_name(*venue), side_name(*side),
+                           json_string(tiers_source));
+        out += fmt::format("\"entry\":{},\"qty\":{},\"notional\":{},\"leverage\":{},", num(a.entry),
+                           num(a.qty), num(notional), num(leverage));
+        if (cross) {
+            out += fmt::format("\"wallet_balance\":{},\"other_maint_margin\":{},\"other_upnl\":{},",
+                               num(a.wallet_balance), num(a.other_maint_margin), num(a.other_upnl));
+        } else {
+            out += fmt::format("\"extra_margin\":{},", num(a.extra_margin));
+        }
+        out += fmt::format(
+            "\"liquidation_price\":{},\"bankruptcy_price\":{},\"initial_margin\":{},\"maintenance_margin\":{}"
+            ","
+            "\"liquidation_fee\":{},\"fee\":{},\"fee_in_trigger\":{},\"tier\":{},\"mmr\":{},\"maint_amount\":"
+            "{},"
+            "\"liquidates\":{}}}\n",
+            num(q.liquidation_price), num(q.bankruptcy_price), num(q.initial_margin),
+            num(q.maintenance_margin), num(q.liquidation_fee), num(a.fee),
+            venue_fee_in_trigger(*venue) ? "true" : "false", tier, num(q.mmr), num(q.maint_amount),
+            q.liquidates ? "true" : "false");
+        std::fputs(out.c_str(), stdout);
+        return;
+    }
+
+    std::string out = fmt::format("{} {} position, venue {}, tiers: {}\n", cross ? "cross" : "isolated",
+                                  side_name(*side), venue_name(*venue), tiers_source);
+    out += fmt::format("  entry price         {:.10g}\n", a.entry);
+    out += fmt::format("  quantity            {:.10g} (notional {:.10g})\n", a.qty, notional);
+    if (cross) {
+        out += fmt::format("  leverage            {:.6g}x (initial margin {:.10g})\n", leverage,
+                           q.initial_margin);
+        out += fmt::format(
+            "  account             wallet balance {:.10g}, others' maintenance margin {:.10g}, "
+            "others' unrealized PnL {:.10g}\n",
+            a.wallet_balance, a.other_maint_margin, a.other_upnl);
+    } else {
+        out += fmt::format("  leverage            {:.6g}x (initial margin {:.10g}, extra margin {:.10g})\n",
+                           leverage, q.initial_margin, a.extra_margin);
+    }
+    if (q.liquidates) {
+        out += fmt::format("  liquidation price   {:.10g} ({:+.4f}% from entry)\n", q.liquidation_price,
+                           100.0 * (q.liquidation_price - a.entry) / a.entry);
+    } else {
+        out += "  liquidation price   none: the position cannot be liquidated (reported as 0)\n";
+    }
+    out += fmt::format("  bankruptcy price    {:.10g}\n", q.bankruptcy_price);
+    out +=
+        fmt::format("  maintenance margin  {:.10g} {} (tier {}: MMR {:.6g}%, maintenance amount {:.10g})\n",
+                    q.maintenance_margin, *venue == Venue::Bybit ? "at entry" : "at liquidation", tier,
+                    100.0 * q.mmr, q.maint_amount);
+    if (venue_fee_in_trigger(*venue)) {
+        out += fmt::format("  liquidation fee     {:.10g} (fee {:.6g}% of notional, part of the trigger)\n",
+                           q.liquidation_fee, 100.0 * a.fee);
+    } else if (a.fee > 0.0) {
+        out += fmt::format("  liquidation fee     not part of {}'s trigger (charged at closure)\n",
+                           venue_name(*venue));
+    }
+    std::fputs(out.c_str(), stdout);
+}
+
+}  // namespace
+
+void add_liq_price_command(CLI::App& app) {
+    auto args = std::make_shared<LiqPriceArgs>();
+    CLI::App* cmd = app.add_subcommand(
+        "liq-price", "Liquidation and bankruptcy price of one linear perpetual position (isolated or cross)");
+    cmd->add_option("--side", args->side, "long or short")->required();
+    auto* entry = cmd->add_option("--entry", args->entry, "Entry price (quote currency)")->required();
+    auto* qty = cmd->add_option("--qty", args->qty, "Position size (base units)")->required();
+    args->leverage_opt =
+        cmd->add_option("--leverage", args->leverage, "Leverage; initial margin = notional / leverage");
+    args->margin_opt =
+        cmd->add_option("--margin", args->margin, "Posted initial margin (isolated; instead of --leverage)");
+    args->extra_margin_opt =
+        cmd->add_option("--extra-margin", args->extra_margin, "Margin added after opening (isolated)");
+    args->mmr_opt =
+        cmd->add_option("--mmr", args->mmr, "Flat maintenance margin rate, e.g. 0.005 (one tier)");
+    args->maint_amount_opt = cmd->add_option("--maint-amount", args->maint_amount,
+                                             "Maintenance amount of the flat tier (needs --mmr)");
+    args->max_leverage_opt = cmd->add_option("--max-leverage", args->max_leverage,
+                                             "Max leverage of the flat tier (needs --mmr; default 125)");
+    auto* fee = cmd->add_option("--fee", args->fee, "Liquidation fee, fraction of notional (default 0)");
+    args->tiers_opt = cmd->add_option(
+        "--tiers", args->tiers_file,
+        "Tier CSV (default: the embedded Binance BTCUSDT table, data/tiers/btcusdt_binance.csv)");
+    cmd->add_option("--venue", args->venue,
+                    "Convention: generic (default), binance, bybit, hyperliquid, dydx");
+    args->wallet_opt = cmd->add_option("--wallet-balance", args->wallet_balance,
+                                       "Cross margin: wallet balance WB (switches to cross margin)");
+    args->other_mm_opt = cmd->add_option("--other-maint-margin", args->other_maint_margin,
+                                         "Cross margin: maintenance margin of the other positions (TMM1)");
+    args->other_upnl_opt = cmd->add_option("--other-upnl", args->other_upnl,
+                                           "Cross margin: unrealized PnL of the other positions (UPNL1)");
+    cmd->add_flag("--json", args->json, "Print one JSON object (tier numbered from 1)");
+    args->numeric = {{entry, &args->entry},
+                     {qty, &args->qty},
+                     {args->leverage_opt, &args->leverage},
+                     {args->margin_opt, &args->margin},
+                     {args->extra_margin_opt, &args->extra_margin},
+                     {args->mmr_opt, &args->mmr},
+                     {args->maint_amount_opt, &args->maint_amount},
+                     {args->max_leverage_opt, &args->max_leverage},
+                     {fee, &args->fee},
+                     {args->wallet_opt, &args->wallet_balance},
+                     {args->other_mm_opt, &args->other_maint_margin},
+                     {args->other_upnl_opt, &args->other_upnl}};
+    cmd->callback([args] { run(*args); });
+}
+
+}  // namespace wipeout::cli
