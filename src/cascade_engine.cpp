@@ -40,6 +40,21 @@ constexpr double kShortPositionMultiple = 10.0;      // their position notional,
 
 Side opposite(Side s) { return s == Side::Long ? Side::Short : Side::Long; }
 
+/// The grid's cohorts not yet triggered, merged across runs by a heap on each run's next liquidation price.
+struct Frontier {
+    std::vector<std::pair<double, std::uint32_t>> heap;  // (liquidation price, run)
+    std::vector<std::int64_t> next;                      // per run: next entry level to trigger
+    std::vector<double> left;                            // per cohort: share not taken by ADL (empty until ADL)
+};
+
+/// Heap order of the re-entry lists, next to trigger on top: longs by highest liquidation price, shorts by
+/// lowest.
+auto trigger_order(Side side) {
+    return [side](const Cohort& a, const Cohort& b) {
+        return side == Side::Long ? a.liquidation_price < b.liquidation_price : a.liquidation_price > b.liquidation_price;
+    };
+}
+
 /// Triggered positions waiting for the engine's throughput: aggregated, executed pro rata.
 struct Backlog {
     double qty = 0, entry_value = 0, margin = 0;
@@ -60,6 +75,83 @@ double mark_price(const CascadeParams& p, double index, double basis_ema, double
 /// 1 - exp(-dt / tau), the weight an EMA with time constant tau gives a step of length dt.
 double ema_weight(double dt, double tau) { return -std::expm1(-dt / tau); }
 
+/// The fundamental's random part as a function of time alone, not of the adaptive clock: diffusion values at
+/// fixed nodes from their own stream, a Brownian bridge between nodes (one substream per interval), jumps
+/// at arrival times. So two scenarios that step differently still see the same fundamental path (common
+/// random numbers), and a finer clock refines the path instead of redrawing it.
+class FundamentalPath {
+public:
+    static constexpr double kNodeSpacing = 300.0;  // s
+
+    FundamentalPath(double volatility_annual, double jump_rate_per_day, double jump_stdev, std::uint64_t seed,
+                    std::uint64_t path_index)
+        : sigma_(volatility_annual / std::sqrt(kSecondsPerYear)),
+          jump_rate_(jump_rate_per_day / kSecondsPerDay),
+          jump_stdev_(jump_stdev),
+          seed_(seed),
+          path_index_(path_index),
+          nodes_(seed, path_index, StreamId::Fundamental),
+          bridge_(seed, path_index, StreamId::Bridge, 0),
+          jumps_(seed, path_index, StreamId::Jumps) {
+        next_node_value_ = node_step();
+        if (jump_rate_ > 0) next_jump_ = exponential(jumps_) / jump_rate_;
+    }
+
+    /// Log change of the fundamental's random part from the current time to `to` (> current time).
+    double advance(double to) {
+        double change = 0;
+        while (now_ < to) {
+            const double node_time = static_cast<double>(interval_ + 1) * kNodeSpacing;
+            const double until = std::min(to, node_time);
+            double value;
+            if (until >= node_time) {
+                value = next_node_value_;
+                ++interval_;
+                node_value_ = next_node_value_;
+                next_node_value_ = node_value_ + node_step();
+                bridge_ = RandomStream(seed_, path_index_, StreamId::Bridge, interval_);
+            } else if (sigma_ > 0) {
+                // Bridge from (now, current) to (node, next node value).
+                const double span = node_time - now_, part = until - now_;
+                const double mean = current_ + part / span * (next_node_value_ - current_);
+                const double sd = sigma_ * std::sqrt(part * (span - part) / span);
+                value = mean + sd * normal_(bridge_);
+            } else {
+                value = current_ + (until - now_) / (node_time - now_) * (next_node_value_ - current_);
+            }
+            change += value - current_;
+            current_ = value;
+            now_ = until;
+        }
+        while (jump_rate_ > 0 && next_jump_ <= to) {
+            change += jump_stdev_ * normal_(jumps_);
+            next_jump_ += exponential(jumps_) / jump_rate_;
+        }
+        return change;
+    }
+
+private:
+    double node_step() { return sigma_ > 0 ? -0.5 * sigma_ * sigma_ * kNodeSpacing + sigma_ * std::sqrt(kNodeSpacing) * normal_(nodes_) : 0.0; }
+    static double exponential(RandomStream& rng) { return -std::log1p(-rng.uniform()); }
+
+    double sigma_, jump_rate_, jump_stdev_;
+    std::uint64_t seed_, path_index_;
+    RandomStream nodes_, bridge_, jumps_;
+    boost::random::normal_distribution<double> normal_;
+    std::uint64_t interval_ = 0;
+    double now_ = 0, current_ = 0, node_value_ = 0, next_node_value_ = 0;
+    double next_jump_ = std::numeric_limits<double>::infinity();
+};
+
+/// Every factor that depends on the step length only: recomputed when dt changes, which it rarely does
+/// while the clock is fine.
+struct Decays {
+    double dt = -1;
+    double refill = 1, depth_recovery = 1;
+    double venue_keep = 1, venue_noise = 0;
+    double basis_weight = 0, stress_weight = 0, momentum_weight = 0, flow_keep = 1;
+};
+
 }  // namespace
 
 struct CascadeEngine::Impl {
@@ -69,6 +161,7 @@ struct CascadeEngine::Impl {
     Population population;
     std::vector<TraceRow> rows;
     std::vector<std::pair<double, std::uint32_t>> adl_queue;
+    Frontier long_frontier, short_frontier;
     std::size_t cohort_count = 0;
 
     Impl(const TierTable& t, EngineOptions o) : tiers(t), options(o) {}
@@ -98,29 +191,36 @@ namespace {
 /// One path's simulation state and its mechanisms. Lives for one path; the engine's Impl keeps the buffers.
 class PathSimulation {
 public:
-    PathSimulation(const CascadeParams& p, const TierTable& tiers, const EngineOptions& options, Population& pop,
+    PathSimulation(const CascadeParams& p, const TierTable& tiers, const EngineOptions& options, const Population& pop,
                    std::vector<TraceRow>& rows, std::vector<std::pair<double, std::uint32_t>>& adl_queue,
-                   std::uint64_t seed, std::uint64_t path_index)
+                   Frontier& long_frontier, Frontier& short_frontier, std::uint64_t seed, std::uint64_t path_index)
         : p_(p),
           tiers_(tiers),
           options_(options),
-          longs_(pop.longs),
-          shorts_(pop.shorts),
+          pop_(pop),
+          long_frontier_(long_frontier),
+          short_frontier_(short_frontier),
           rows_(rows),
           adl_queue_(adl_queue),
           rng_(seed, path_index, StreamId::Market),
+          fundamental_path_(p.volatility_annual, p.jump_rate_per_day, p.jump_stdev, seed, path_index),
           path_index_(path_index),
           base_depth_(p.depth_1pct),
           book_(p.depth_1pct, p.book_shape),
           fund_((pop.long_oi + pop.short_oi) * p.fund_to_oi, p.fund_enabled),
           initial_oi_(pop.long_oi + pop.short_oi) {
-        extra_long_.clear();
-        extra_short_.clear();
+        init_frontier(Side::Long);
+        init_frontier(Side::Short);
+        // Explicit cohorts join the re-entry heaps.
+        extra_long_.assign(pop.longs.begin(), pop.longs.end());
+        extra_short_.assign(pop.shorts.begin(), pop.shorts.end());
+        std::make_heap(extra_long_.begin(), extra_long_.end(), trigger_order(Side::Long));
+        std::make_heap(extra_short_.begin(), extra_short_.end(), trigger_order(Side::Short));
         rows_.clear();
         fundamental_ = p.reference_price;
         trade_ = index_ = mark_ = p.reference_price;
         venues_.fill(0.0);
-        stress_ema_ = momentum_ema_ = std::log(p.reference_price);
+        stress_ema_ = momentum_ema_ = log_trade_ = std::log(p.reference_price);
         regime_depth_ = (p.regime_enabled && p.air_pocket) ? p.regime_depth_factor : 1.0;
         regime_arbitrage_ = (p.regime_enabled && p.air_pocket) ? p.regime_arbitrage_factor : 1.0;
         regime_buyers_ = (p.regime_enabled && p.air_pocket) ? p.regime_buyer_factor : 1.0;
@@ -134,12 +234,13 @@ public:
 private:
     // ---- one step ----
     double choose_dt(double t, bool active) const;
+    void update_decays(double dt);
     void move_fundamental(double t, double dt);
-    void update_depth(double dt);
+    void update_depth();
     void exogenous_flow(double t, double dt);
-    void update_index(double dt);
+    void update_index();
     void liquidation_waves(double dt);
-    void update_stress(double dt);
+    void update_stress();
 
     // ---- liquidation engine (M7, M8) ----
     double trigger(double mark);
@@ -153,23 +254,33 @@ private:
     void mark_fund_depleted();
     double deleverage(Side liquidated, double qty, double price);
 
+    // ---- the grid's frontier ----
+    void init_frontier(Side side);
+    Frontier& frontier(Side side) { return side == Side::Long ? long_frontier_ : short_frontier_; }
+    bool heap_before(Side side, const std::pair<double, std::uint32_t>& a, const std::pair<double, std::uint32_t>& b) const;
+    template <class Visit>
+    void for_each_alive(Side side, Visit&& visit);  // visit(Cohort&, grid id or -1, extra index)
+
     // ---- helpers ----
     double opportunistic_short_ratio();
     static void insert_for_trigger(std::vector<Cohort>& extra, const Cohort& c, Side side);
     double fill_price(Side side, double qty, double* consumed_out = nullptr) const;
-    void check_invariants(double t) const;
+    void check_invariants(double t);
     [[noreturn]] void violation(double t, const std::string& what) const;
     PathOutputs finish();
 
     const CascadeParams& p_;
     const TierTable& tiers_;
     const EngineOptions& options_;
-    std::vector<Cohort>& longs_;
-    std::vector<Cohort>& shorts_;
-    std::vector<Cohort> extra_long_, extra_short_;  // re-entered cohorts, next to trigger at the back
+    const Population& pop_;
+    Frontier& long_frontier_;
+    Frontier& short_frontier_;
+    std::vector<Cohort> extra_long_, extra_short_;  // explicit and re-entered cohorts: heaps, next to trigger on top
+    Cohort open_short_{};  // M12 shorts still accumulating in the current price band (qty 0: none)
     std::vector<TraceRow>& rows_;
     std::vector<std::pair<double, std::uint32_t>>& adl_queue_;
     RandomStream rng_;
+    FundamentalPath fundamental_path_;
     boost::random::normal_distribution<double> normal_;
     std::uint64_t path_index_;
 
@@ -182,9 +293,10 @@ private:
     double stress_ema_ = 0, momentum_ema_ = 0, liquidation_flow_ = 0;
     double regime_depth_ = 1, regime_arbitrage_ = 1, regime_buyers_ = 1;
     double opportunistic_ratio_ = 0, opportunistic_notional_ = 0, opportunistic_leverage_ = 1;
+    double log_trade_ = 0;
+    Decays decays_;
 
     // liquidation engine state
-    std::size_t long_cursor_ = 0, short_cursor_ = 0;
     Backlog long_backlog_, short_backlog_;
     InsuranceFund fund_;
     double initial_oi_;
@@ -217,10 +329,8 @@ double PathSimulation::opportunistic_short_ratio() {
 
 void PathSimulation::insert_for_trigger(std::vector<Cohort>& extra, const Cohort& c, Side side) {
     // Longs trigger from the highest liquidation price down, shorts from the lowest up: keep the next at the back.
-    const auto pos = std::lower_bound(extra.begin(), extra.end(), c, [side](const Cohort& a, const Cohort& b) {
-        return side == Side::Long ? a.liquidation_price < b.liquidation_price : a.liquidation_price > b.liquidation_price;
-    });
-    extra.insert(pos, c);
+    extra.push_back(c);
+    std::push_heap(extra.begin(), extra.end(), trigger_order(side));
 }
 
 double PathSimulation::choose_dt(double t, bool active) const {
@@ -235,18 +345,23 @@ double PathSimulation::choose_dt(double t, bool active) const {
     return std::max(dt, 1e-6);
 }
 
+void PathSimulation::update_decays(double dt) {
+    if (dt == decays_.dt) return;
+    Decays& d = decays_;
+    d.dt = dt;
+    d.refill = std::exp(-p_.book_resilience_per_s * dt);
+    d.depth_recovery = std::exp(-dt / p_.depth_recovery_timescale_s);
+    const double rate = p_.arbitrage_rate_per_s * regime_arbitrage_ + p_.spot_anchor_rate_per_s;
+    d.venue_keep = std::exp(-rate * dt);
+    d.venue_noise = p_.venue_noise * std::sqrt(std::max(0.0, -std::expm1(-2.0 * rate * dt)));
+    d.basis_weight = ema_weight(dt, p_.mark_basis_timescale_s);
+    d.stress_weight = ema_weight(dt, p_.stress_timescale_s);
+    d.momentum_weight = ema_weight(dt, p_.short_momentum_timescale_s);
+    d.flow_keep = std::exp(-dt / kLiquidationFlowTimescale);
+}
+
 void PathSimulation::move_fundamental(double t, double dt) {
-    double log_move = 0;
-    if (p_.volatility_annual > 0) {
-        const double var = p_.volatility_annual * p_.volatility_annual * dt / kSecondsPerYear;
-        log_move += -0.5 * var + std::sqrt(var) * normal_(rng_);
-    }
-    if (p_.jump_rate_per_day > 0) {
-        // At most one jump per step: steps are short next to the mean time between jumps.
-        if (rng_.uniform() < -std::expm1(-p_.jump_rate_per_day * dt / kSecondsPerDay)) {
-            log_move += p_.jump_stdev * normal_(rng_);
-        }
-    }
+    double log_move = fundamental_path_.advance(t + dt);
     if (p_.shock_enabled && p_.shock_permanent_share > 0 && p_.shock_size > 0) {
         const double share = p_.shock_duration_s > 0
                                  ? std::max(0.0, std::min(t + dt, p_.shock_start_s + p_.shock_duration_s) -
@@ -254,20 +369,20 @@ void PathSimulation::move_fundamental(double t, double dt) {
                                  : (t <= p_.shock_start_s && p_.shock_start_s < t + dt ? 1.0 : 0.0);
         log_move += share * std::log1p(-p_.shock_permanent_share * p_.shock_size);
     }
-    fundamental_ *= std::exp(log_move);
+    if (log_move != 0) fundamental_ *= std::exp(log_move);
 }
 
-void PathSimulation::update_depth(double dt) {
+void PathSimulation::update_depth() {
     // M4: market makers pull quotes at once when stress rises and come back slowly when it abates.
     double target = base_depth_ * regime_depth_;
     if (p_.evaporation_enabled) {
-        const double stress = std::abs(std::log(trade_) - stress_ema_);
+        const double stress = std::abs(log_trade_ - stress_ema_);
         target *= std::max(p_.evaporation_floor, std::exp(-p_.evaporation_rate * stress));
     }
-    depth_ = target < depth_ ? target : target + (depth_ - target) * std::exp(-dt / p_.depth_recovery_timescale_s);
+    depth_ = target < depth_ ? target : target + (depth_ - target) * decays_.depth_recovery;
     book_.set_depth(depth_);
     // M3: consumed depth refills.
-    if (p_.book_refill_enabled && p_.book_resilience_per_s > 0) book_.decay(std::exp(-p_.book_resilience_per_s * dt));
+    if (p_.book_refill_enabled) book_.decay(decays_.refill);
 }
 
 void PathSimulation::exogenous_flow(double t, double dt) {
@@ -286,7 +401,7 @@ void PathSimulation::exogenous_flow(double t, double dt) {
     // M12: new shorts sell into downward momentum.
     double new_short_notional = 0;
     if (p_.shorts_enabled && opportunistic_ratio_ > 1.0) {
-        const double momentum = momentum_ema_ - std::log(trade_);
+        const double momentum = momentum_ema_ - log_trade_;
         if (momentum > 0) {
             new_short_notional = p_.short_intensity_per_s * base_depth_ * (momentum / 0.01) * dt;
             sell += new_short_notional;
@@ -309,52 +424,47 @@ void PathSimulation::exogenous_flow(double t, double dt) {
         // Opened at the step's price; shorts opened within a narrow band share one cohort.
         const double qty = new_short_notional / fundamental_;
         out_.opportunistic_short_notional += qty * trade_;
-        Cohort merged{};
-        merged.entry = trade_;
-        merged.qty = qty;
-        for (auto it = extra_short_.begin(); it != extra_short_.end(); ++it) {
-            if ((it->flags & kOpportunistic) && std::abs(it->entry / trade_ - 1.0) < kShortBand) {
-                merged.entry = (it->entry * it->qty + trade_ * qty) / (it->qty + qty);
-                merged.qty += it->qty;
-                extra_short_.erase(it);
-                break;
-            }
+        Cohort& open = open_short_;
+        if (open.qty > 0 && std::abs(open.entry / trade_ - 1.0) >= kShortBand) {
+            // The price left the band: that cohort is complete and joins the others.
+            insert_for_trigger(extra_short_, open, Side::Short);
+            open.qty = 0;
         }
-        merged.leverage = opportunistic_leverage_;
-        merged.position_qty = opportunistic_notional_ / merged.entry;
-        merged.liquidation_price = merged.entry * opportunistic_ratio_;
-        merged.flags = kOpportunistic;
-        insert_for_trigger(extra_short_, merged, Side::Short);
+        open.entry = open.qty > 0 ? (open.entry * open.qty + trade_ * qty) / (open.qty + qty) : trade_;
+        open.qty += qty;
+        open.leverage = opportunistic_leverage_;
+        open.position_qty = opportunistic_notional_ / open.entry;
+        open.liquidation_price = open.entry * opportunistic_ratio_;
+        open.flags = kOpportunistic;
     }
 }
 
-void PathSimulation::update_index(double dt) {
+void PathSimulation::update_index() {
     // M5: each spot venue's log gap to V closes toward the perp's gap at the arbitrage rate and decays at its
     // own anchor rate; exact Ornstein-Uhlenbeck update with stationary noise venue_noise.
     const double kappa = p_.arbitrage_rate_per_s * regime_arbitrage_;
     const double rate = kappa + p_.spot_anchor_rate_per_s;
-    const double perp_gap = std::log(trade_ / fundamental_);
+    const double perp_gap = std::log1p(-book_.displacement());  // log(P / V)
     const double target = rate > 0 ? kappa / rate * perp_gap : 0.0;
-    const double keep = std::exp(-rate * dt);
-    const double noise = p_.venue_noise * std::sqrt(std::max(0.0, -std::expm1(-2.0 * rate * dt)));
+    const double keep = decays_.venue_keep, noise = decays_.venue_noise;
     const int k = std::clamp(p_.spot_venues, 1, static_cast<int>(venues_.size()));
-    std::array<double, 16> prices{};
+    std::array<double, 16> gaps{};
     for (int i = 0; i < k; ++i) {
         venues_[i] = target + (venues_[i] - target) * keep + (noise > 0 ? noise * normal_(rng_) : 0.0);
-        prices[i] = venues_[i];
+        gaps[i] = venues_[i];
     }
-    double gap;
     if (p_.index_aggregation == IndexAggregation::Mean) {
-        gap = 0;
-        for (int i = 0; i < k; ++i) gap += prices[i];
-        gap /= k;
-        index_ = fundamental_ * std::exp(gap);
+        double sum = 0;
+        for (int i = 0; i < k; ++i) sum += std::exp(gaps[i]);
+        index_ = fundamental_ * sum / k;
+    } else if (k == 3) {
+        index_ = fundamental_ * std::exp(median3(gaps[0], gaps[1], gaps[2]));
     } else {
-        std::sort(prices.begin(), prices.begin() + k);
-        index_ = k % 2 ? fundamental_ * std::exp(prices[k / 2])
-                       : 0.5 * fundamental_ * (std::exp(prices[k / 2 - 1]) + std::exp(prices[k / 2]));
+        std::sort(gaps.begin(), gaps.begin() + k);
+        index_ = k % 2 ? fundamental_ * std::exp(gaps[k / 2])
+                       : 0.5 * fundamental_ * (std::exp(gaps[k / 2 - 1]) + std::exp(gaps[k / 2]));
     }
-    basis_ema_ += ema_weight(dt, p_.mark_basis_timescale_s) * ((trade_ - index_) - basis_ema_);
+    basis_ema_ += decays_.basis_weight * ((trade_ - index_) - basis_ema_);
 }
 
 double PathSimulation::fill_price(Side side, double qty, double* consumed_out) const {
@@ -417,18 +527,85 @@ void PathSimulation::take_over(Cohort& c, Side side, double mark, std::vector<Co
     c.qty = 0;
 }
 
+bool PathSimulation::heap_before(Side side, const std::pair<double, std::uint32_t>& a,
+                                 const std::pair<double, std::uint32_t>& b) const {
+    // std heaps put the greatest on top: for longs the highest liquidation price, for shorts the lowest.
+    // Ties go to the lower run, so the order depends on nothing but the path.
+    if (a.first != b.first) return side == Side::Long ? a.first < b.first : a.first > b.first;
+    return a.second > b.second;
+}
+
+void PathSimulation::init_frontier(Side side) {
+    Frontier& f = frontier(side);
+    const auto& runs = side == Side::Long ? pop_.long_runs : pop_.short_runs;
+    f.heap.clear();
+    f.next.resize(runs.size());
+    f.left.clear();
+    for (std::size_t k = 0; k < runs.size(); ++k) {
+        const auto& run = runs[k];
+        // Longs trigger from their highest entry down, shorts from their lowest up.
+        f.next[k] = side == Side::Long ? static_cast<std::int64_t>(run.last_alive) - 1 : run.first_alive;
+        f.heap.emplace_back(pop_.entries[static_cast<std::size_t>(f.next[k])] * run.ratio, static_cast<std::uint32_t>(k));
+    }
+    std::make_heap(f.heap.begin(), f.heap.end(), [this, side](const auto& a, const auto& b) { return heap_before(side, a, b); });
+}
+
+template <class Visit>
+void PathSimulation::for_each_alive(Side side, Visit&& visit) {
+    const Frontier& f = frontier(side);
+    const auto& runs = side == Side::Long ? pop_.long_runs : pop_.short_runs;
+    const std::size_t ne = pop_.entries.size();
+    for (std::size_t k = 0; k < runs.size(); ++k) {
+        const auto& run = runs[k];
+        const std::int64_t lo = side == Side::Long ? run.first_alive : f.next[k];
+        const std::int64_t hi = side == Side::Long ? f.next[k] + 1 : run.last_alive;
+        for (std::int64_t e = lo; e < hi; ++e) {
+            Cohort c = pop_.cohort(side, k, static_cast<std::size_t>(e));
+            const std::size_t id = k * ne + static_cast<std::size_t>(e);
+            if (!f.left.empty()) c.qty *= f.left[id];
+            visit(c, static_cast<std::int64_t>(id), std::size_t{0});
+        }
+    }
+    auto& extra = side == Side::Long ? extra_long_ : extra_short_;
+    for (std::size_t i = 0; i < extra.size(); ++i) visit(extra[i], std::int64_t{-1}, i);
+    if (side == Side::Short && open_short_.qty > 0) visit(open_short_, std::int64_t{-1}, extra.size());
+}
+
 double PathSimulation::trigger_side(Side side, double mark) {
     const double before = side == Side::Long ? step_liq_long_ : step_liq_short_;
-    auto& cohorts = side == Side::Long ? longs_ : shorts_;
-    auto& cursor = side == Side::Long ? long_cursor_ : short_cursor_;
+    Frontier& f = frontier(side);
     auto& extra = side == Side::Long ? extra_long_ : extra_short_;
-    const auto crossed = [side, mark](const Cohort& c) {
-        return side == Side::Long ? mark <= c.liquidation_price : mark >= c.liquidation_price;
+    const auto& runs = side == Side::Long ? pop_.long_runs : pop_.short_runs;
+    const auto crossed = [side, mark](double liquidation_price) {
+        return side == Side::Long ? mark <= liquidation_price : mark >= liquidation_price;
     };
-    while (cursor < cohorts.size() && crossed(cohorts[cursor])) take_over(cohorts[cursor++], side, mark, extra);
-    while (!extra.empty() && crossed(extra.back())) {
+    const auto before_in_heap = [this, side](const auto& a, const auto& b) { return heap_before(side, a, b); };
+    while (!f.heap.empty() && crossed(f.heap.front().first)) {
+        std::pop_heap(f.heap.begin(), f.heap.end(), before_in_heap);
+        const std::uint32_t k = f.heap.back().second;
+        f.heap.pop_back();
+        const auto e = static_cast<std::size_t>(f.next[k]);
+        Cohort c = pop_.cohort(side, k, e);
+        if (!f.left.empty()) c.qty *= f.left[k * pop_.entries.size() + e];
+        // Advance the run; it rejoins the heap with its next cohort.
+        f.next[k] += side == Side::Long ? -1 : 1;
+        const bool more = side == Side::Long ? f.next[k] >= static_cast<std::int64_t>(runs[k].first_alive)
+                                             : f.next[k] < static_cast<std::int64_t>(runs[k].last_alive);
+        if (more) {
+            f.heap.emplace_back(pop_.entries[static_cast<std::size_t>(f.next[k])] * runs[k].ratio, k);
+            std::push_heap(f.heap.begin(), f.heap.end(), before_in_heap);
+        }
+        take_over(c, side, mark, extra);
+    }
+    while (!extra.empty() && crossed(extra.front().liquidation_price)) {
+        std::pop_heap(extra.begin(), extra.end(), trigger_order(side));
         Cohort c = extra.back();
         extra.pop_back();
+        take_over(c, side, mark, extra);
+    }
+    if (side == Side::Short && open_short_.qty > 0 && crossed(open_short_.liquidation_price)) {
+        Cohort c = open_short_;
+        open_short_.qty = 0;
         take_over(c, side, mark, extra);
     }
     return (side == Side::Long ? step_liq_long_ : step_liq_short_) - before;
@@ -446,32 +623,41 @@ double PathSimulation::deleverage(Side liquidated, double qty, double price) {
         violation(rows_.empty() ? 0.0 : rows_.back().time_s, "ADL while the insurance fund still holds " + std::to_string(fund_.balance()));
     }
     const Side side = opposite(liquidated);
-    auto& cohorts = side == Side::Long ? longs_ : shorts_;
-    const std::size_t cursor = side == Side::Long ? long_cursor_ : short_cursor_;
+    Frontier& f = frontier(side);
+    const std::size_t grid_size = (side == Side::Long ? pop_.long_runs : pop_.short_runs).size() * pop_.entries.size();
+    if (f.left.empty()) f.left.assign(grid_size, 1.0);  // first ADL on this side: track what it takes
     auto& extra = side == Side::Long ? extra_long_ : extra_short_;
-    const std::size_t n_static = cohorts.size() - cursor;
     adl_queue_.clear();
-    const auto consider = [&](const Cohort& c, std::uint32_t id) {
+    for_each_alive(side, [&](const Cohort& c, std::int64_t id, std::size_t extra_index) {
         if (c.qty <= 0) return;
         const bool in_profit = side == Side::Short ? c.entry > mark_ : c.entry < mark_;
         if (!in_profit) return;
-        adl_queue_.emplace_back(adl_score(p_.adl_ranking, side, c.entry, mark_, c.qty, c.margin()), id);
-    };
-    for (std::size_t i = 0; i < n_static; ++i) consider(cohorts[cursor + i], static_cast<std::uint32_t>(i));
-    for (std::size_t i = 0; i < extra.size(); ++i) consider(extra[i], static_cast<std::uint32_t>(n_static + i));
+        const auto key = static_cast<std::uint32_t>(id >= 0 ? static_cast<std::size_t>(id) : grid_size + extra_index);
+        adl_queue_.emplace_back(adl_score(p_.adl_ranking, side, c.entry, mark_, c.qty, c.margin()), key);
+    });
     // Highest score first; ties by position in the book, so the order never depends on anything but the path.
     const auto worse = [](const auto& a, const auto& b) { return a.first < b.first || (a.first == b.first && a.second > b.second); };
     std::make_heap(adl_queue_.begin(), adl_queue_.end(), worse);
     double matched = 0;
+    const std::size_t ne = pop_.entries.size();
     while (matched < qty && !adl_queue_.empty()) {
         std::pop_heap(adl_queue_.begin(), adl_queue_.end(), worse);
         const std::uint32_t id = adl_queue_.back().second;
         adl_queue_.pop_back();
-        Cohort& c = id < n_static ? cohorts[cursor + id] : extra[id - n_static];
-        const double take = std::min(c.qty, qty - matched);
-        c.qty -= take;
+        double take, position_qty;
+        if (id < grid_size) {
+            const Cohort base = pop_.cohort(side, id / ne, id % ne);
+            take = std::min(base.qty * f.left[id], qty - matched);
+            f.left[id] -= take / base.qty;
+            position_qty = base.position_qty;
+        } else {
+            Cohort& c = id - grid_size < extra.size() ? extra[id - grid_size] : open_short_;
+            take = std::min(c.qty, qty - matched);
+            c.qty -= take;
+            position_qty = c.position_qty;
+        }
         matched += take;
-        out_.adl_positions += take / c.position_qty;
+        out_.adl_positions += take / position_qty;
         // The counterparty closes at the bankruptcy price instead of the mark: the profit it gives up.
         out_.adl_haircut += take * (side == Side::Short ? price - mark_ : mark_ - price);
     }
@@ -586,18 +772,18 @@ void PathSimulation::liquidation_waves(double dt) {
     }
     // Whatever the mark has crossed is in the engine's hands by the end of the step.
     mark_ = mark_price(p_, index_, basis_ema_, trade_);
-    if (trigger(mark_) > 0 && capped) ++out_.wave_cap_hits;
+    trigger(mark_);
+    if (capped && !(long_backlog_.empty() && short_backlog_.empty())) ++out_.wave_cap_hits;
     out_.n_waves += step_waves_;
     out_.max_waves_in_step = std::max(out_.max_waves_in_step, static_cast<double>(step_waves_));
     out_.max_backlog = std::max(out_.max_backlog, (long_backlog_.qty + short_backlog_.qty) * fundamental_);
 }
 
-void PathSimulation::update_stress(double dt) {
-    const double log_price = std::log(trade_);
-    stress_ema_ += ema_weight(dt, p_.stress_timescale_s) * (log_price - stress_ema_);
-    momentum_ema_ += ema_weight(dt, p_.short_momentum_timescale_s) * (log_price - momentum_ema_);
-    const double decay = std::exp(-dt / kLiquidationFlowTimescale);
-    liquidation_flow_ = liquidation_flow_ * decay + (step_liq_long_ + step_liq_short_) / kLiquidationFlowTimescale;
+void PathSimulation::update_stress() {
+    log_trade_ = std::log(trade_);
+    stress_ema_ += decays_.stress_weight * (log_trade_ - stress_ema_);
+    momentum_ema_ += decays_.momentum_weight * (log_trade_ - momentum_ema_);
+    liquidation_flow_ = liquidation_flow_ * decays_.flow_keep + (step_liq_long_ + step_liq_short_) / kLiquidationFlowTimescale;
 }
 
 void PathSimulation::violation(double t, const std::string& what) const {
@@ -606,7 +792,7 @@ void PathSimulation::violation(double t, const std::string& what) const {
     throw InvariantViolation(msg.str());
 }
 
-void PathSimulation::check_invariants(double t) const {
+void PathSimulation::check_invariants(double t) {
     // Money: what liquidated traders lost equals what went to their counterparties, the fund and the
     // exchange, less bad debt, plus what still waits in the backlog.
     const double backlog_margin = long_backlog_.margin + short_backlog_.margin;
@@ -620,18 +806,15 @@ void PathSimulation::check_invariants(double t) const {
         violation(t, "insurance fund negative with ADL enabled: " + std::to_string(fund_.balance()));
     }
     if (!p_.liquidation_enabled) return;
-    // No position outside the engine's hands is past its liquidation price: a full scan, not the cursors.
-    for (const auto& c : longs_) {
-        if (c.qty > 0 && mark_ <= c.liquidation_price) violation(t, "long open past its liquidation price");
-    }
-    for (const auto& c : extra_long_) {
-        if (c.qty > 0 && mark_ <= c.liquidation_price) violation(t, "long open past its liquidation price");
-    }
-    for (const auto& c : shorts_) {
-        if (c.qty > 0 && mark_ >= c.liquidation_price) violation(t, "short open past its liquidation price");
-    }
-    for (const auto& c : extra_short_) {
-        if (c.qty > 0 && mark_ >= c.liquidation_price) violation(t, "short open past its liquidation price");
+    // No position outside the engine's hands is past its liquidation price: a full scan, not the heaps.
+    for (const Side side : {Side::Long, Side::Short}) {
+        for_each_alive(side, [&](const Cohort& c, std::int64_t, std::size_t) {
+            const bool crossed = side == Side::Long ? mark_ <= c.liquidation_price : mark_ >= c.liquidation_price;
+            if (c.qty > 0 && crossed) {
+                violation(t, std::string(side_name(side)) + " open past its liquidation price " + std::to_string(c.liquidation_price) +
+                                 " at mark " + std::to_string(mark_));
+            }
+        });
     }
 }
 
@@ -641,15 +824,16 @@ PathOutputs PathSimulation::run() {
     bool active = true;
     while (t < p_.horizon_s - 1e-9) {
         const double dt = choose_dt(t, active);
+        update_decays(dt);
         const double displacement_before = book_.displacement();
         step_liq_long_ = step_liq_short_ = step_adl_ = 0;
 
         move_fundamental(t, dt);
-        update_depth(dt);
+        update_depth();
         exogenous_flow(t, dt);
-        update_index(dt);
+        update_index();
         liquidation_waves(dt);
-        update_stress(dt);
+        update_stress();
         t += dt;
         if (options_.check_invariants) check_invariants(t);
 
@@ -660,7 +844,9 @@ PathOutputs PathSimulation::run() {
         // the venues' noise are exact at any step, so they alone never hold it fine.
         const bool shocking = p_.shock_enabled && t >= p_.shock_start_s - 1e-9 && t < p_.shock_start_s + p_.shock_duration_s - 1e-9;
         const double moved = std::abs(book_.displacement() - displacement_before);
-        active = shocking || backlog > 0 || step_liq_long_ + step_liq_short_ > 0 || moved > p_.quiet_move;
+        // A trickle of liquidations too small to move the book does not hold the clock fine either.
+        const bool liquidating = step_liq_long_ + step_liq_short_ > p_.quiet_move * base_depth_;
+        active = shocking || backlog > 0 || liquidating || moved > p_.quiet_move;
     }
     return finish();
 }
@@ -703,10 +889,17 @@ PathOutputs PathSimulation::finish() {
     // After the trough: recovery times (censored at the horizon), the squeeze, the overshoot above V.
     const double drop = p0 - trough;
     double t50 = -1, t90 = -1, peak = trough, overshoot = 0;
+    // First crossing of a level after the trough, interpolated within the step, so calm long steps cost
+    // no resolution.
+    const auto crossing = [&](std::size_t i, double level) {
+        const double p_prev = r[i - 1].trade_price, p_now = r[i].trade_price;
+        const double f = p_now > p_prev ? std::clamp((level - p_prev) / (p_now - p_prev), 0.0, 1.0) : 1.0;
+        return r[i - 1].time_s + f * (r[i].time_s - r[i - 1].time_s) - t_trough;
+    };
     for (std::size_t i = trough_at; i < n; ++i) {
         const double price = r[i].trade_price;
-        if (t50 < 0 && price >= trough + 0.5 * drop) t50 = r[i].time_s - t_trough;
-        if (t90 < 0 && price >= trough + 0.9 * drop) t90 = r[i].time_s - t_trough;
+        if (t50 < 0 && price >= trough + 0.5 * drop) t50 = i > trough_at ? crossing(i, trough + 0.5 * drop) : 0.0;
+        if (t90 < 0 && price >= trough + 0.9 * drop) t90 = i > trough_at ? crossing(i, trough + 0.9 * drop) : 0.0;
         peak = std::max(peak, price);
         overshoot = std::max(overshoot, price / r[i].fundamental - 1.0);
     }
@@ -754,8 +947,9 @@ PathOutputs PathSimulation::finish() {
 PathOutputs CascadeEngine::simulate(const CascadeParams& params, std::uint64_t seed, std::uint64_t path_index,
                                     PathTrace* trace) {
     Impl& impl = *impl_;
-    impl.cohort_count = impl.population.longs.size() + impl.population.shorts.size();
-    PathSimulation sim(params, impl.tiers, impl.options, impl.population, impl.rows, impl.adl_queue, seed, path_index);
+    impl.cohort_count = impl.population.cohort_count();
+    PathSimulation sim(params, impl.tiers, impl.options, impl.population, impl.rows, impl.adl_queue, impl.long_frontier,
+                       impl.short_frontier, seed, path_index);
     PathOutputs out = sim.run();
     if (trace) trace->rows.assign(impl.rows.begin(), impl.rows.end());
     return out;

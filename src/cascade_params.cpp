@@ -69,6 +69,7 @@ const std::array kSpecs = std::to_array<ParameterSpec>({
     {"positions.oi_to_depth", K::Real, kDefaults.oi_to_depth, 0, 1e6, "", "open interest / d1", REAL(oi_to_depth)},
     {"positions.long_share", K::Real, kDefaults.long_share, 0, 1, "fraction", "share of OI held long", REAL(long_share)},
     {"positions.entry_dispersion", K::Real, kDefaults.entry_dispersion, 1e-4, 1, "log", "stdev of log entry price around P0", REAL(entry_dispersion)},
+    {"positions.clearance", K::Real, kDefaults.clearance, 0, 0.5, "fraction", "no liquidation price within this distance of P0 (the recent range cleared them)", REAL(clearance)},
     {"positions.round_share", K::Real, kDefaults.round_share, 0, 1, "fraction", "share of entries on round-number levels", REAL(round_share)},
     {"positions.round_step", K::Real, kDefaults.round_step, 1e-4, 1, "fraction", "spacing of round levels relative to P0", REAL(round_step)},
     {"positions.leverage_median", K::Real, kDefaults.leverage_median, 1, 1000, "x", "median of the log-normal leverage", REAL(leverage_median)},

@@ -16,59 +16,41 @@ double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
 
 // Entry levels, ascending: a Gaussian grid in log price over +-3 dispersions, plus round-number levels
 // (multiples of round_step * P0) that carry round_share of the mass ("loaded springs").
-void entry_levels(const CascadeParams& p, PopulationScratch& s) {
+void entry_levels(const CascadeParams& p, Population& out) {
     const double sd = p.entry_dispersion;
     const double half_width = 3.0 * sd;
     const int n = p.entry_bins;
     const double h = 2.0 * half_width / n;
-    s.entries.clear();
-    s.entry_weights.clear();
+    auto& entries = out.entries;
+    auto& weights = out.entry_weights;
+    entries.clear();
+    weights.clear();
     double grid_total = 0;
     for (int k = 0; k < n; ++k) {
         const double u = -half_width + (k + 0.5) * h;
         const double w = std::exp(-0.5 * u * u / (sd * sd));
-        s.entries.push_back(p.reference_price * std::exp(u));
-        s.entry_weights.push_back(w);
+        entries.push_back(p.reference_price * std::exp(u));
+        weights.push_back(w);
         grid_total += w;
     }
-    // Round levels inside the same window.
-    const double unit = p.round_step * p.reference_price;
-    const double lo = p.reference_price * std::exp(-half_width), hi = p.reference_price * std::exp(half_width);
-    const auto first = static_cast<long long>(std::ceil(lo / unit));
-    const auto last = static_cast<long long>(std::floor(hi / unit));
     double round_total = 0;
-    const std::size_t grid_size = s.entries.size();
     if (p.round_share > 0) {
+        const double unit = p.round_step * p.reference_price;
+        const auto first = static_cast<long long>(std::ceil(p.reference_price * std::exp(-half_width) / unit));
+        const auto last = static_cast<long long>(std::floor(p.reference_price * std::exp(half_width) / unit));
         for (long long m = std::max(first, 1LL); m <= last; ++m) {
             const double level = static_cast<double>(m) * unit;
             const double u = std::log(level / p.reference_price);
             const double w = std::exp(-0.5 * u * u / (sd * sd));
-            s.entries.push_back(level);
-            s.entry_weights.push_back(w);
+            // Insert in order: both lists are ascending and short.
+            const auto at = std::upper_bound(entries.begin(), entries.end(), level) - entries.begin();
+            entries.insert(entries.begin() + at, level);
+            weights.insert(weights.begin() + at, -w);  // negative marks a round level until normalized
             round_total += w;
         }
     }
     const double round_share = round_total > 0 ? p.round_share : 0.0;
-    for (std::size_t k = 0; k < s.entries.size(); ++k) {
-        s.entry_weights[k] *= k < grid_size ? (1.0 - round_share) / grid_total : round_share / round_total;
-    }
-    // Merge the two ascending runs into one ascending list (entries and weights together).
-    if (s.entries.size() > grid_size) {
-        s.unsorted.clear();  // borrow the cohort buffer as (entry, weight) pairs
-        for (std::size_t k = 0; k < s.entries.size(); ++k) {
-            Cohort c{};
-            c.entry = s.entries[k];
-            c.qty = s.entry_weights[k];
-            s.unsorted.push_back(c);
-        }
-        const auto by_entry = [](const Cohort& a, const Cohort& b) { return a.entry < b.entry; };
-        std::inplace_merge(s.unsorted.begin(), s.unsorted.begin() + static_cast<std::ptrdiff_t>(grid_size),
-                           s.unsorted.end(), by_entry);
-        for (std::size_t k = 0; k < s.unsorted.size(); ++k) {
-            s.entries[k] = s.unsorted[k].entry;
-            s.entry_weights[k] = s.unsorted[k].qty;
-        }
-    }
+    for (auto& w : weights) w = w < 0 ? -w * round_share / round_total : w * (1.0 - round_share) / grid_total;
 }
 
 // Leverage levels geometric over [1, max_leverage]; each carries the log-normal mass of its cell, the
@@ -126,76 +108,56 @@ void size_classes(const CascadeParams& p, PopulationScratch& s) {
 
 }  // namespace
 
-void order_for_trigger(std::vector<Cohort>& cohorts, Side side, double reference_price, PopulationScratch& s) {
-    // Key: relative distance from P0 to the liquidation price in the direction the market must move.
-    const std::size_t n = cohorts.size();
-    if (n < 2) return;
-    const std::size_t buckets = n;
-    const auto bucket_of = [&](const Cohort& c) {
-        const double distance = side == Side::Long ? (reference_price - c.liquidation_price) / reference_price
-                                                   : (c.liquidation_price - reference_price) / reference_price;
-        const double key = std::clamp(distance, 0.0, 1.0);
-        return std::min(buckets - 1, static_cast<std::size_t>(key * static_cast<double>(buckets)));
-    };
-    s.bucket_count.assign(buckets + 1, 0);
-    for (const auto& c : cohorts) ++s.bucket_count[bucket_of(c) + 1];
-    for (std::size_t b = 1; b <= buckets; ++b) s.bucket_count[b] += s.bucket_count[b - 1];
-    s.unsorted.swap(cohorts);
-    cohorts.resize(n);
-    for (const auto& c : s.unsorted) cohorts[s.bucket_count[bucket_of(c)]++] = c;
-    // Buckets are ordered; an insertion pass orders within them (cheap: few cohorts share a bucket).
-    const auto before = [side](const Cohort& a, const Cohort& b) {
-        return side == Side::Long ? a.liquidation_price > b.liquidation_price : a.liquidation_price < b.liquidation_price;
-    };
-    for (std::size_t i = 1; i < n; ++i) {
-        if (!before(cohorts[i], cohorts[i - 1])) continue;
-        const Cohort moving = cohorts[i];
-        std::size_t j = i;
-        while (j > 0 && before(moving, cohorts[j - 1])) {
-            cohorts[j] = cohorts[j - 1];
-            --j;
-        }
-        cohorts[j] = moving;
-    }
+std::size_t Population::cohort_count() const {
+    std::size_t n = longs.size() + shorts.size();
+    for (const auto& r : long_runs) n += r.last_alive - r.first_alive;
+    for (const auto& r : short_runs) n += r.last_alive - r.first_alive;
+    return n;
 }
 
 void build_population(const CascadeParams& p, const TierTable& tiers, PopulationScratch& s, Population& out) {
     out.longs.clear();
     out.shorts.clear();
-    entry_levels(p, s);
+    out.long_runs.clear();
+    out.short_runs.clear();
+    entry_levels(p, out);
     leverage_levels(p, s);
     size_classes(p, s);
 
-    // Liquidation price / entry and the tier for each (leverage, size): separable from the entry because a
-    // size class fixes the position's notional, so the bracket at the liquidation price does not depend on E.
+    // Liquidation price / entry and the bracket for each (leverage, size): computed with the margin module
+    // at entry P0, and cached, since sampled parameters rarely change the levels themselves.
     const std::size_t nl = s.leverages.size(), ns = s.size_notional.size();
-    s.ratio_long.assign(nl * ns, 0.0);
-    s.ratio_short.assign(nl * ns, 0.0);
-    s.lev_long.assign(nl * ns, 0.0);
-    s.lev_short.assign(nl * ns, 0.0);
-    s.tier_long.assign(nl * ns, 0);
-    s.tier_short.assign(nl * ns, 0);
-    const double p0 = p.reference_price;
-    const MarginParams margin_params{p.liquidation_fee, Venue::Generic};
-    for (std::size_t c = 0; c < ns; ++c) {
-        const double notional = std::min(s.size_notional[c], 0.999 * tiers.max_notional());
-        const Tier& entry_tier = tiers[tiers.index_for_notional(notional)];
-        for (std::size_t i = 0; i < nl; ++i) {
-            const std::size_t k = i * ns + c;
-            // The bracket caps leverage: the mass above the cap opens at the cap.
-            const double leverage = std::min(s.leverages[i], entry_tier.max_leverage);
-            // A position whose requirement exceeds its margin at entry cannot be opened: drop it.
-            if (1.0 / leverage <= entry_tier.mmr + p.liquidation_fee + 1e-9) continue;
-            for (const Side side : {Side::Long, Side::Short}) {
-                const IsolatedPosition position{side, p0, notional / p0, notional / leverage};
-                try {
-                    const LiquidationQuote q = isolated_liquidation(position, tiers, margin_params);
-                    auto& ratio = side == Side::Long ? s.ratio_long : s.ratio_short;
-                    ratio[k] = q.liquidates ? q.liquidation_price / p0 : (side == Side::Long ? 0.0 : std::numeric_limits<double>::infinity());
-                    (side == Side::Long ? s.lev_long : s.lev_short)[k] = leverage;
-                    (side == Side::Long ? s.tier_long : s.tier_short)[k] = static_cast<std::uint8_t>(q.tier);
-                } catch (const InputError&) {
-                    // Infeasible at entry under this venue's rule: no such cohort.
+    if (s.cached_tiers != &tiers || s.cached_fee != p.liquidation_fee || s.cached_leverages != s.leverages ||
+        s.cached_sizes != s.size_notional) {
+        s.cached_tiers = &tiers;
+        s.cached_fee = p.liquidation_fee;
+        s.cached_leverages = s.leverages;
+        s.cached_sizes = s.size_notional;
+        s.ratio_long.assign(nl * ns, CohortRun{});
+        s.ratio_short.assign(nl * ns, CohortRun{});
+        const double p0 = p.reference_price;
+        const MarginParams margin_params{p.liquidation_fee, Venue::Generic};
+        for (std::size_t c = 0; c < ns; ++c) {
+            const double notional = std::min(s.size_notional[c], 0.999 * tiers.max_notional());
+            const Tier& entry_tier = tiers[tiers.index_for_notional(notional)];
+            for (std::size_t i = 0; i < nl; ++i) {
+                // The bracket caps leverage: the mass above the cap opens at the cap.
+                const double leverage = std::min(s.leverages[i], entry_tier.max_leverage);
+                // A position whose requirement exceeds its margin at entry cannot be opened: no such cohort.
+                if (1.0 / leverage <= entry_tier.mmr + p.liquidation_fee + 1e-9) continue;
+                for (const Side side : {Side::Long, Side::Short}) {
+                    const IsolatedPosition position{side, p0, notional / p0, notional / leverage};
+                    try {
+                        const LiquidationQuote q = isolated_liquidation(position, tiers, margin_params);
+                        CohortRun& run = (side == Side::Long ? s.ratio_long : s.ratio_short)[i * ns + c];
+                        run.ratio = q.liquidates ? q.liquidation_price / p0 : (side == Side::Long ? 0.0 : 1e300);
+                        run.leverage = leverage;
+                        run.position_notional = notional;
+                        run.tier = static_cast<std::uint8_t>(q.tier);
+                        run.size_class = static_cast<std::uint8_t>(c);
+                    } catch (const InputError&) {
+                        // Infeasible at entry under this convention: no such cohort.
+                    }
                 }
             }
         }
@@ -205,43 +167,36 @@ void build_population(const CascadeParams& p, const TierTable& tiers, Population
     const double oi = p.oi_to_depth * p.depth_1pct;
     out.long_oi = oi * p.long_share;
     out.short_oi = oi * (1.0 - p.long_share);
-    const std::size_t ne = s.entries.size();
+    const double p0 = p.reference_price;
+    const auto& entries = out.entries;
+    // Prefix sums of entry weights, so a run's surviving mass is one subtraction.
     for (const Side side : {Side::Long, Side::Short}) {
-        const auto& ratio = side == Side::Long ? s.ratio_long : s.ratio_short;
-        const auto& lev = side == Side::Long ? s.lev_long : s.lev_short;
-        const auto& tier = side == Side::Long ? s.tier_long : s.tier_short;
-        auto& cohorts = side == Side::Long ? out.longs : out.shorts;
+        const auto& ratios = side == Side::Long ? s.ratio_long : s.ratio_short;
+        auto& runs = side == Side::Long ? out.long_runs : out.short_runs;
         const double side_oi = side == Side::Long ? out.long_oi : out.short_oi;
-        if (side_oi <= 0) continue;
         double surviving = 0;
         for (std::size_t i = 0; i < nl; ++i) {
             for (std::size_t c = 0; c < ns; ++c) {
-                const std::size_t k = i * ns + c;
-                if (lev[k] == 0) continue;
-                const double cell = s.leverage_weights[i] * s.size_weights[c];
-                if (cell <= 0) continue;
-                for (std::size_t e = 0; e < ne; ++e) {
-                    const double liq = s.entries[e] * ratio[k];
-                    const bool alive = side == Side::Long ? liq < p0 : liq > p0;
-                    if (!alive || s.entry_weights[e] <= 0) continue;
-                    const double w = cell * s.entry_weights[e];
-                    surviving += w;
-                    Cohort cohort;
-                    cohort.liquidation_price = liq;
-                    cohort.entry = s.entries[e];
-                    cohort.qty = w;  // scaled to OI below
-                    cohort.position_qty = s.size_notional[c] / s.entries[e];
-                    cohort.leverage = lev[k];
-                    cohort.size_class = static_cast<std::uint8_t>(c);
-                    cohort.tier = tier[k];
-                    cohort.flags = 0;
-                    cohorts.push_back(cohort);
-                }
+                CohortRun run = ratios[i * ns + c];
+                run.weight = s.leverage_weights[i] * s.size_weights[c];
+                if (run.leverage == 0 || run.weight <= 0 || side_oi <= 0) continue;
+                // Alive: a long's liquidation price below P0 by more than the clearance (the recent range
+                // liquidated the rest), a short's above.
+                const double bound = (side == Side::Long ? 1.0 - p.clearance : 1.0 + p.clearance) * p0 / run.ratio;
+                const auto split = static_cast<std::uint32_t>(
+                    (side == Side::Long ? std::lower_bound(entries.begin(), entries.end(), bound)
+                                        : std::upper_bound(entries.begin(), entries.end(), bound)) - entries.begin());
+                run.first_alive = side == Side::Long ? 0 : split;
+                run.last_alive = side == Side::Long ? split : static_cast<std::uint32_t>(entries.size());
+                if (run.first_alive >= run.last_alive) continue;
+                double mass = 0;
+                for (std::uint32_t e = run.first_alive; e < run.last_alive; ++e) mass += out.entry_weights[e];
+                surviving += run.weight * mass;
+                runs.push_back(run);
             }
         }
-        const double scale = surviving > 0 ? side_oi / (surviving * p0) : 0.0;
-        for (auto& cohort : cohorts) cohort.qty *= scale;
-        order_for_trigger(cohorts, side, p0, s);
+        const double per_weight = surviving > 0 ? side_oi / (surviving * p0) : 0.0;
+        (side == Side::Long ? out.long_qty_per_weight : out.short_qty_per_weight) = per_weight;
     }
 }
 

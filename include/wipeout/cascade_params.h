@@ -60,6 +60,7 @@ struct CascadeParams {
     double oi_to_depth = 80.0;            ///< open interest / d1 (both sides, quote notional at P0)
     double long_share = 0.6;              ///< fraction of OI held long
     double entry_dispersion = 0.05;       ///< stdev of log entry price around P0
+    double clearance = 0.01;              ///< no liquidation price within this distance of P0: the recent range cleared them
     double round_share = 0.2;             ///< fraction of entries clustered on round-number levels
     double round_step = 0.025;            ///< spacing of round levels relative to P0
     double leverage_median = 10.0;        ///< log-normal leverage distribution's median
@@ -100,9 +101,9 @@ struct CascadeParams {
 
     // ---- clock ----
     double dt_active_s = 1.0;    ///< step while anything moves
-    double dt_max_s = 300.0;     ///< longest step when calm
-    double dt_growth = 1.5;      ///< calm steps grow by this factor
-    double quiet_move = 2.0e-4;  ///< a step is calm when price moved less than this (relative)
+    double dt_max_s = 900.0;     ///< longest step when calm
+    double dt_growth = 2.0;      ///< calm steps grow by this factor
+    double quiet_move = 5.0e-4;  ///< a step is calm when forced flow moved the book less than this (relative)
 };
 
 }  // namespace wipeout

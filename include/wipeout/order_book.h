@@ -17,10 +17,16 @@ public:
     /// Deepest displacement the book can show: beyond it we assume unlimited depth, so P stays positive.
     static constexpr double kMaxDisplacement = 0.95;
 
-    OrderBook(double depth_1pct, double shape) : depth_(depth_1pct), inv_shape_(1.0 / shape) {}
+    OrderBook(double depth_1pct, double shape)
+        : inv_shape_(1.0 / shape), cap_ratio_(std::pow(kMaxDisplacement / 0.01, shape)) {
+        set_depth(depth_1pct);
+    }
 
     double depth() const { return depth_; }
-    void set_depth(double depth_1pct) { depth_ = depth_1pct; }
+    void set_depth(double depth_1pct) {
+        depth_ = depth_1pct;
+        cap_consumed_ = depth_ * cap_ratio_;
+    }
     double consumed() const { return consumed_; }
 
     /// Signed relative displacement of the trade price below the fundamental.
@@ -29,8 +35,8 @@ public:
 
     /// Consumed depth that puts the price at displacement x (inverse of displacement_at).
     double consumed_at(double x) const {
-        const double ax = std::min(std::abs(x), kMaxDisplacement);
-        return std::copysign(depth_ * std::pow(ax / 0.01, 1.0 / inv_shape_), x);
+        const double u = std::min(std::abs(x), kMaxDisplacement) / 0.01;
+        return std::copysign(depth_ * (inv_shape_ == 1.0 ? u : inv_shape_ == 0.5 ? u * u : std::pow(u, 1.0 / inv_shape_)), x);
     }
 
     /// Executes a market order of signed notional c (> 0 sells, < 0 buys), valued at the fundamental.
@@ -62,7 +68,7 @@ private:
     // displacement capped at kMaxDisplacement beyond the cap's consumed depth.
     double walk_integral(double c) const {
         const double ac = std::abs(c);
-        const double cap = depth_ * std::pow(kMaxDisplacement / 0.01, 1.0 / inv_shape_);
+        const double cap = cap_consumed_;
         const double below = std::min(ac, cap);
         const double u = below / depth_;
         const double pw = inv_shape_ == 1.0 ? u * u : inv_shape_ == 0.5 ? u * std::sqrt(u) : std::pow(u, 1.0 + inv_shape_);
@@ -71,8 +77,10 @@ private:
         return integral;
     }
 
-    double depth_;
     double inv_shape_;
+    double cap_ratio_;     // (kMaxDisplacement / 1%)^beta: consumed depth at the cap, per unit of depth
+    double depth_ = 0.0;
+    double cap_consumed_ = 0.0;
     double consumed_ = 0.0;
 };
 

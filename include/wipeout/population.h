@@ -1,7 +1,12 @@
 #pragma once
 // M6 position population as cohorts: side x entry level x leverage level x size class, each with its exact
-// liquidation price (M7). Built by quadrature of the sampled distributions (no random draws, no per-path
-// sort: a bucket pass orders cohorts by liquidation price in O(cohorts)).
+// liquidation price (M7). Built by quadrature of the sampled distributions: a cohort's weight is the
+// probability mass of its cell, so a path's population costs no random draws and carries no sampling noise.
+//
+// The grid is never materialized. For one (leverage, size) pair the liquidation price is entry x a fixed
+// ratio (a size class fixes the notional, hence the bracket at the liquidation price), so the pair's cohorts
+// over the ascending entry levels form a run already ordered by liquidation price. The engine merges the
+// runs lazily with a heap: building a path's population is O(entries + runs), not O(cohorts).
 #include <cstdint>
 #include <vector>
 
@@ -12,13 +17,13 @@ namespace wipeout {
 
 class TierTable;
 
-/// A group of identical isolated positions. Margin is qty * entry / leverage (kept proportional through
-/// partial closes and ADL, so a cohort's liquidation price only changes when its tier does).
+/// A group of identical isolated positions. Margin is qty * entry / leverage, kept proportional through
+/// partial closes and ADL, so a cohort's liquidation price only changes when its bracket does.
 struct Cohort {
     double liquidation_price;
     double entry;
-    double qty;        ///< base units, all positions together
-    double position_qty;  ///< one position's quantity (its notional picks the maintenance tier)
+    double qty;           ///< base units, all positions together
+    double position_qty;  ///< one position's quantity (its notional picks the maintenance bracket)
     double leverage;
     std::uint8_t size_class;
     std::uint8_t tier;
@@ -26,39 +31,56 @@ struct Cohort {
 
     double margin() const { return qty * entry / leverage; }
     double count() const { return qty / position_qty; }
-    /// Price at which the margin is exactly spent.
-    double bankruptcy_price(Side side) const {
-        return side == Side::Long ? entry * (1.0 - 1.0 / leverage) : entry * (1.0 + 1.0 / leverage);
-    }
 };
 
 inline constexpr std::uint16_t kOpportunistic = 1;  ///< an M12 short opened during the fall
 
-/// Both sides, each ordered in the direction the market reaches them: longs by descending liquidation
-/// price, shorts by ascending.
+/// The cohorts of one (leverage, size) pair on one side.
+struct CohortRun {
+    double ratio;              ///< liquidation price / entry
+    double leverage;           ///< after the bracket's cap
+    double position_notional;  ///< one position's notional at entry
+    double weight;             ///< leverage mass x size mass
+    std::uint8_t tier;
+    std::uint8_t size_class;
+    std::uint32_t first_alive;  ///< entries [first_alive, last_alive) exist at t = 0
+    std::uint32_t last_alive;
+};
+
 struct Population {
-    std::vector<Cohort> longs;
-    std::vector<Cohort> shorts;
-    double long_oi = 0;   ///< quote notional at P0
+    std::vector<double> entries;        ///< ascending entry levels, shared by both sides
+    std::vector<double> entry_weights;  ///< their probability masses
+    std::vector<CohortRun> long_runs, short_runs;
+    double long_qty_per_weight = 0;  ///< base units per unit of cohort weight
+    double short_qty_per_weight = 0;
+    /// Explicit cohorts in any order: a position snapshot or a test's hand-built book. They trigger
+    /// alongside the grid's.
+    std::vector<Cohort> longs, shorts;
+    double long_oi = 0;  ///< quote notional at P0 (grid and explicit together)
     double short_oi = 0;
+
+    /// The grid cohort at entry level e of run r.
+    Cohort cohort(Side side, std::size_t run, std::size_t e) const {
+        const CohortRun& k = (side == Side::Long ? long_runs : short_runs)[run];
+        const double scale = side == Side::Long ? long_qty_per_weight : short_qty_per_weight;
+        return Cohort{entries[e] * k.ratio, entries[e], scale * k.weight * entry_weights[e],
+                      k.position_notional / entries[e], k.leverage, k.size_class, k.tier, 0};
+    }
+    std::size_t cohort_count() const;
 };
 
-/// Per-path scratch for the build, reused so a path allocates nothing once grown.
+/// Scratch reused across paths so a path allocates nothing once grown; it also caches the liquidation
+/// ratios, which only change when the leverage levels, size classes or fee do.
 struct PopulationScratch {
-    std::vector<double> entries, entry_weights, leverages, leverage_weights, size_notional, size_weights;
-    std::vector<double> ratio_long, ratio_short;       // liquidation price / entry per (leverage, size)
-    std::vector<double> lev_long, lev_short;           // leverage after the tier's cap
-    std::vector<std::uint8_t> tier_long, tier_short;
-    std::vector<std::uint32_t> bucket_count;
-    std::vector<Cohort> unsorted;
+    std::vector<double> leverages, leverage_weights, size_notional, size_weights;
+    std::vector<double> cached_leverages, cached_sizes;
+    double cached_fee = -1;
+    const TierTable* cached_tiers = nullptr;
+    std::vector<CohortRun> ratio_long, ratio_short;  // per (leverage, size); weight unset; leverage 0 = infeasible
 };
 
-/// Builds the population of one path into `out` (cleared first).
+/// Builds the population of one path into `out`.
 void build_population(const CascadeParams& params, const TierTable& tiers, PopulationScratch& scratch,
                       Population& out);
-
-/// Orders cohorts by liquidation price in the direction the market reaches them (descending for longs,
-/// ascending for shorts), exactly, in O(n) for well-spread prices: a bucket pass and an insertion pass.
-void order_for_trigger(std::vector<Cohort>& cohorts, Side side, double reference_price, PopulationScratch& scratch);
 
 }  // namespace wipeout

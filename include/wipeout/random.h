@@ -9,7 +9,10 @@ namespace wipeout {
 /// Named streams, so adding draws to one mechanism never shifts the numbers another one sees.
 enum class StreamId : std::uint64_t {
     Scenario = 1,  ///< the per-path scenario parameters
-    Market = 2,    ///< fundamental diffusion, jumps, spot-venue noise
+    Market = 2,       ///< spot-venue noise
+    Fundamental = 3,  ///< the fundamental's diffusion at fixed nodes in time
+    Bridge = 4,       ///< the fundamental between two nodes (one substream per interval)
+    Jumps = 5,        ///< the fundamental's jump times and sizes
 };
 
 /// SplitMix64 finalizer: a bijective 64-bit mix (Steele, Lea & Flood 2014), used to derive stream keys.
@@ -26,8 +29,9 @@ class RandomStream {
 public:
     using result_type = std::uint64_t;
 
-    RandomStream(std::uint64_t seed, std::uint64_t path_index, StreamId stream) {
-        std::uint64_t key = splitmix64(seed ^ splitmix64(path_index ^ splitmix64(static_cast<std::uint64_t>(stream))));
+    RandomStream(std::uint64_t seed, std::uint64_t path_index, StreamId stream, std::uint64_t substream = 0) {
+        std::uint64_t key = splitmix64(seed ^ splitmix64(path_index ^ splitmix64(static_cast<std::uint64_t>(stream) ^
+                                                                                   splitmix64(substream))));
         for (auto& word : s_) {
             key = splitmix64(key);
             word = key;

@@ -1,0 +1,357 @@
+// The cascade engine: closed forms, every mechanism M1-M12 against its removal, invariants on every path,
+// monotonicity in expectation, determinism.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "engine_fixtures.h"
+#include "wipeout/margin.h"
+
+using namespace wipeout;
+using namespace wipeout::test;
+
+// ---------------------------------------------------------------- closed forms
+
+TEST_CASE("closed form: linear book, uniform liquidation density, final move s / (1 - k)", "[engine][closed-form]") {
+    // D(x) = d1 x / 1%, no refill, no noise, mark = last; liquidation notional l per unit of relative price.
+    // The shock alone moves the price by s; the liquidations it sets off add k = l 1% / d1 per unit moved.
+    for (const double k : {0.25, 0.5, 0.8}) {
+        CascadeParams p = quiet_market();
+        p.book_shape = 1.0;
+        p.shock_size = 0.02;
+        p.shock_duration_s = 10;
+        p.liquidation_capacity = 1e6;
+        p.max_waves = 100000;
+        p.horizon_s = 300;
+        const double density = k * p.depth_1pct / 0.01;
+        const Population pop = uniform_long_density(p.reference_price, density, 0.5, 2e-5);
+        CascadeEngine engine(TierTable::btc_default(), EngineOptions{true});
+        const PathOutputs out = engine.run(p, pop, 1, 0);
+        INFO("k = " << k);
+        CHECK(out.max_drawdown == Approx(p.shock_size / (1.0 - k)).epsilon(0.01));
+        CHECK(out.amplification == Approx(1.0 / (1.0 - k)).epsilon(0.01));
+    }
+}
+
+TEST_CASE("closed form: at k >= 1 the cascade runs through the whole dense region", "[engine][closed-form]") {
+    CascadeParams p = quiet_market();
+    p.book_shape = 1.0;
+    p.shock_size = 0.02;
+    p.shock_duration_s = 10;
+    p.liquidation_capacity = 1e6;
+    p.max_waves = 100000;
+    p.horizon_s = 300;
+    const double region = 0.3;
+    const Population pop = uniform_long_density(p.reference_price, 1.2 * p.depth_1pct / 0.01, region, 1e-4);
+    CascadeEngine engine(TierTable::btc_default(), EngineOptions{true});
+    const PathOutputs out = engine.run(p, pop, 1, 0);
+    CHECK(out.liquidated_long_count == Approx(static_cast<double>(pop.longs.size())).epsilon(1e-9));  // every cohort
+    CHECK(out.max_drawdown >= region);
+}
+
+TEST_CASE("seed sanity: a 10x long dies near a 10% move, a 25x long near 4%", "[engine][M7]") {
+    for (const double leverage : {10.0, 25.0}) {
+        CascadeParams p = quiet_market();
+        p.shock_size = 0.15;
+        p.shock_duration_s = 1500;  // slow: 0.01% per second, so the trigger time resolves the price
+        p.liquidation_fee = 0.0;  // the seed's approximation ignores the fee; the maintenance rate stays
+        const double p0 = p.reference_price;
+        const auto& tiers = TierTable::btc_default();
+        const double qty = 0.1;  // one small position: no cascade of its own
+        const auto quote = isolated_liquidation({Side::Long, p0, qty, qty * p0 / leverage}, tiers, {p.liquidation_fee, Venue::Generic});
+        Population pop;
+        pop.longs.push_back(Cohort{quote.liquidation_price, p0, qty, qty, leverage, 0, 0, 0});
+        pop.long_oi = qty * p0;
+        PathTrace trace;
+        CascadeEngine engine(tiers, EngineOptions{true});
+        engine.run(p, pop, 1, 0, &trace);
+        double move_at_liquidation = -1;
+        for (const auto& row : trace.rows) {
+            if (row.liquidated_long > 0) {
+                move_at_liquidation = 1.0 - row.mark_price / p0;
+                break;
+            }
+        }
+        INFO("leverage " << leverage);
+        REQUIRE(move_at_liquidation > 0);
+        CHECK(move_at_liquidation == Approx(1.0 - quote.liquidation_price / p0).margin(2e-4));
+        CHECK(move_at_liquidation == Approx(1.0 / leverage).margin(0.125 / leverage));
+        CHECK(move_at_liquidation < 1.0 / leverage);  // maintenance and fee: earlier than the seed's approximation
+    }
+}
+
+// ---------------------------------------------------------------- mechanisms against their removal
+
+TEST_CASE("M1: the shock drives the drawdown; its permanent part moves the fundamental", "[engine][M1]") {
+    CascadeParams p = quiet_market();
+    p.shock_permanent_share = 0.4;
+    PathOutputs on = checked_run(p, 3, 0);
+    p.shock_enabled = false;
+    PathOutputs off = checked_run(p, 3, 0);
+    CHECK(on.max_drawdown >= 0.05);
+    CHECK(off.max_drawdown < 1e-9);
+    CHECK(on.final_fundamental == Approx(100000.0 * (1.0 - 0.4 * 0.05)).epsilon(1e-9));
+    CHECK(off.final_fundamental == Approx(100000.0).epsilon(1e-12));
+}
+
+TEST_CASE("M1: background volatility moves the fundamental", "[engine][M1]") {
+    CascadeParams p = quiet_market();
+    p.shock_enabled = false;
+    p.volatility_annual = 0.8;
+    const PathOutputs out = checked_run(p, 3, 0);
+    CHECK(out.final_fundamental != Approx(100000.0).epsilon(1e-6));
+}
+
+TEST_CASE("M2: the air pocket thins the book and deepens the fall", "[engine][M2]") {
+    CascadeParams p;
+    p.air_pocket = true;
+    const double pocket = mean_over_paths(p, 20, &PathOutputs::max_drawdown);
+    p.regime_enabled = false;
+    const double normal = mean_over_paths(p, 20, &PathOutputs::max_drawdown);
+    CHECK(pocket > normal * 1.1);
+}
+
+TEST_CASE("M3: refill brings the price back; without it the displacement stays", "[engine][M3]") {
+    CascadeParams p = quiet_market();
+    p.book_refill_enabled = true;
+    const PathOutputs with = checked_run(p, 3, 0);
+    p.book_refill_enabled = false;
+    const PathOutputs without = checked_run(p, 3, 0);
+    CHECK(with.recovered_end > 0.9);
+    CHECK(without.recovered_end < 0.05);
+}
+
+TEST_CASE("M4: depth evaporation deepens the fall and recovers as stress decays", "[engine][M4]") {
+    CascadeParams p = quiet_market();
+    p.book_refill_enabled = true;
+    p.evaporation_enabled = true;
+    PathTrace trace;
+    const PathOutputs with = checked_run(p, 3, 0, &trace);
+    p.evaporation_enabled = false;
+    const PathOutputs without = checked_run(p, 3, 0);
+    CHECK(with.max_drawdown > without.max_drawdown * 1.05);
+    double min_depth = trace.rows.front().bid_depth_1pct;
+    for (const auto& row : trace.rows) min_depth = std::min(min_depth, row.bid_depth_1pct);
+    CHECK(min_depth < 0.8 * p.depth_1pct);
+    CHECK(min_depth >= p.evaporation_floor * p.depth_1pct * (1 - 1e-12));
+    CHECK(trace.rows.back().bid_depth_1pct > 0.95 * p.depth_1pct);
+}
+
+TEST_CASE("M5: the mark insulates against a perp-only dump, not when every venue falls", "[engine][M5]") {
+    const auto liquidated = [](MarkRule rule, double permanent) {
+        CascadeParams p = quiet_market();
+        p.book_refill_enabled = true;
+        p.book_resilience_per_s = 0.05;  // the dump is brief
+        p.arbitrage_rate_per_s = 0.002;  // and the venues slow to follow it
+        p.shock_duration_s = 20;
+        p.shock_permanent_share = permanent;
+        p.mark_rule = rule;
+        return checked_run(p, 3, 0).liquidated_long_notional;
+    };
+    const double last_dump = liquidated(MarkRule::Last, 0.0), index_dump = liquidated(MarkRule::Index, 0.0);
+    const double median_dump = liquidated(MarkRule::Median, 0.0);
+    CHECK(index_dump < 0.5 * last_dump);
+    CHECK(median_dump < 0.5 * last_dump);
+    const double last_all = liquidated(MarkRule::Last, 1.0), index_all = liquidated(MarkRule::Index, 1.0);
+    CHECK(index_all > 0.7 * last_all);
+}
+
+TEST_CASE("M5: the index follows the venues, which follow the perp", "[engine][M5]") {
+    CascadeParams p = quiet_market();
+    p.book_refill_enabled = true;
+    PathTrace trace;
+    checked_run(p, 3, 0, &trace);
+    // Some time into the fall the index has moved with the perp, but lags it.
+    bool lagged = false, followed = false;
+    for (const auto& row : trace.rows) {
+        if (row.trade_price < 0.97 * p.reference_price && row.index_price > row.trade_price) lagged = true;
+        if (row.index_price < 0.97 * p.reference_price) followed = true;
+    }
+    CHECK(lagged);
+    CHECK(followed);
+}
+
+TEST_CASE("M6: the long share and leverage decide who is liquidated", "[engine][M6]") {
+    CascadeParams p;
+    p.long_share = 0.8;
+    const double heavy_long = mean_over_paths(p, 10, &PathOutputs::liquidated_long_notional);
+    p.long_share = 0.4;
+    const double light_long = mean_over_paths(p, 10, &PathOutputs::liquidated_long_notional);
+    CHECK(heavy_long > 1.5 * light_long);
+}
+
+TEST_CASE("M8: finite throughput builds a backlog and stretches the cascade", "[engine][M8]") {
+    CascadeParams p;
+    p.air_pocket = true;
+    p.liquidation_capacity = 0.005;
+    const PathOutputs slow = checked_run(p, 5, 1);
+    p.liquidation_capacity = 100.0;
+    const PathOutputs fast = checked_run(p, 5, 1);
+    CHECK(slow.max_backlog > 0);
+    CHECK(slow.cascade_duration_s > fast.cascade_duration_s);
+}
+
+TEST_CASE("M8: waves inside a step, capped and counted", "[engine][M8]") {
+    CascadeParams p = quiet_market();
+    p.book_shape = 1.0;
+    p.shock_size = 0.02;
+    p.shock_duration_s = 1;
+    p.liquidation_capacity = 1e6;
+    const Population pop = uniform_long_density(p.reference_price, 0.6 * p.depth_1pct / 0.01, 0.3, 1e-4);
+    p.max_waves = 100000;
+    CascadeEngine engine(TierTable::btc_default(), EngineOptions{true});
+    const PathOutputs many = engine.run(p, pop, 1, 0);
+    CHECK(many.max_waves_in_step > 3);
+    p.max_waves = 2;
+    const PathOutputs capped = engine.run(p, pop, 1, 0);
+    CHECK(capped.max_waves_in_step <= 3);
+    CHECK(capped.wave_cap_hits > 0);
+}
+
+TEST_CASE("M8: partial liquidation cuts large positions down a bracket instead of closing them", "[engine][M8]") {
+    CascadeParams p;
+    p.size_min = 1e6;  // large positions: every class above the first bracket
+    p.size_classes = 2;
+    p.partial_liquidation = true;
+    const PathOutputs partial = checked_run(p, 5, 2);
+    p.partial_liquidation = false;
+    const PathOutputs full = checked_run(p, 5, 2);
+    CHECK(partial.liquidated_long_notional < full.liquidated_long_notional);
+    CHECK(partial.liquidated_long_notional > 0);
+}
+
+TEST_CASE("M9: the fund takes surpluses and pays shortfalls", "[engine][M9]") {
+    CascadeParams p;
+    p.air_pocket = true;
+    p.shock_size = 0.12;
+    const PathOutputs out = checked_run(p, 5, 0);
+    CHECK(out.fund_fees > 0);
+    CHECK(out.fund_payout > 0);
+    p.fund_enabled = false;
+    const PathOutputs no_fund = checked_run(p, 5, 0);
+    CHECK(no_fund.fund_payout == 0);
+    CHECK(no_fund.adl_notional > 0);  // every shortfall goes straight to ADL
+}
+
+TEST_CASE("M10: ADL only once the fund is spent; off, the loss stays as bad debt", "[engine][M10]") {
+    CascadeParams p;
+    p.air_pocket = true;
+    p.shock_size = 0.15;
+    p.fund_to_oi = 1e-6;  // a nearly empty fund
+    const PathOutputs adl = checked_run(p, 5, 0);  // checks: no ADL while the fund holds money, fund >= 0
+    CHECK(adl.fund_depleted == 1);
+    CHECK(adl.adl_notional > 0);
+    CHECK(adl.adl_positions > 0);
+    CHECK(adl.adl_haircut > 0);
+    CHECK(adl.fund_min >= -1e-6);
+    p.adl_enabled = false;
+    const PathOutputs no_adl = checked_run(p, 5, 0);
+    CHECK(no_adl.adl_notional == 0);
+    CHECK(no_adl.fund_min < 0);  // with ADL off the fund goes negative: that is the uncovered loss
+    p.adl_ranking = AdlRanking::Hyperliquid;
+    p.adl_enabled = true;
+    const PathOutputs hyper = checked_run(p, 5, 0);
+    CHECK(hyper.adl_notional == Approx(adl.adl_notional).epsilon(0.2));  // same need, another queue order
+}
+
+TEST_CASE("M11: dip buyers speed up the bounce", "[engine][M11]") {
+    CascadeParams p = quiet_market();
+    p.book_refill_enabled = true;
+    p.book_resilience_per_s = 0.001;
+    p.buyers_enabled = true;
+    const PathOutputs with = checked_run(p, 3, 0);
+    p.buyers_enabled = false;
+    const PathOutputs without = checked_run(p, 3, 0);
+    CHECK(with.recovered_1h > without.recovered_1h + 0.05);
+}
+
+TEST_CASE("M11: a permanent shock leaves only a partial recovery", "[engine][M11][M1]") {
+    CascadeParams p = quiet_market();
+    p.book_refill_enabled = true;
+    p.buyers_enabled = true;
+    p.shock_permanent_share = 0.8;
+    const PathOutputs out = checked_run(p, 3, 0);
+    CHECK(out.recovered_end < 0.5);
+}
+
+TEST_CASE("M12: shorts pile in on the way down and are squeezed on the way up", "[engine][M12]") {
+    CascadeParams p;
+    p.air_pocket = true;
+    p.short_intensity_per_s = 5e-3;
+    const PathOutputs with = checked_run(p, 5, 3);
+    p.shorts_enabled = false;
+    const PathOutputs without = checked_run(p, 5, 3);
+    CHECK(with.opportunistic_short_notional > 0);
+    CHECK(without.opportunistic_short_notional == 0);
+    CHECK(with.liquidated_short_notional > without.liquidated_short_notional);
+}
+
+// ---------------------------------------------------------------- invariants on every path
+
+TEST_CASE("invariants hold on every path of varied scenarios", "[engine][invariants]") {
+    std::vector<CascadeParams> scenarios(5);
+    scenarios[1].air_pocket = true;
+    scenarios[1].shock_size = 0.12;
+    scenarios[2].fund_to_oi = 1e-5;  // ADL-heavy
+    scenarios[2].shock_size = 0.1;
+    scenarios[2].air_pocket = true;
+    scenarios[3].adl_enabled = false;
+    scenarios[3].shock_size = 0.1;
+    scenarios[4].mark_rule = MarkRule::Index;
+    scenarios[4].leverage_median = 30;
+    for (std::size_t s = 0; s < scenarios.size(); ++s) {
+        for (std::uint64_t i = 0; i < 6; ++i) {
+            INFO("scenario " << s << " path " << i);
+            const PathOutputs out = checked_run(scenarios[s], 11, i);  // throws on any violation
+            CHECK(out.conservation_error < 1e-9);
+            CHECK(out.max_drawdown >= 0);
+            CHECK(out.trough_price > 0);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- monotone in expectation
+
+TEST_CASE("more leverage, more open interest or less depth never lowers the mean drawdown", "[engine][monotone]") {
+    CascadeParams base;
+    const int n = 40;
+    const double reference = mean_over_paths(base, n, &PathOutputs::max_drawdown);
+    CascadeParams lev = base;
+    lev.leverage_median = 20;
+    CHECK(mean_over_paths(lev, n, &PathOutputs::max_drawdown) >= reference);
+    CascadeParams oi = base;
+    oi.oi_to_depth = 1.5 * base.oi_to_depth;
+    CHECK(mean_over_paths(oi, n, &PathOutputs::max_drawdown) >= reference);
+    CascadeParams thin = base;  // half the depth, the same open interest
+    thin.depth_1pct = 0.5 * base.depth_1pct;
+    thin.oi_to_depth = 2.0 * base.oi_to_depth;
+    CHECK(mean_over_paths(thin, n, &PathOutputs::max_drawdown) >= reference);
+}
+
+TEST_CASE("a larger permanent share of the shock lowers the recovered fraction", "[engine][monotone]") {
+    CascadeParams p;
+    p.shock_permanent_share = 0.1;
+    const double transient = mean_over_paths(p, 30, &PathOutputs::recovered_4h);
+    p.shock_permanent_share = 0.7;
+    const double permanent = mean_over_paths(p, 30, &PathOutputs::recovered_4h);
+    CHECK(permanent < transient);
+}
+
+// ---------------------------------------------------------------- determinism
+
+TEST_CASE("a path is a pure function of (parameters, seed, index)", "[engine][determinism]") {
+    CascadeParams p;
+    CascadeEngine a(TierTable::btc_default()), b(TierTable::btc_default());
+    // Engine b runs other paths first: its reused buffers must not leak into the next path.
+    b.run(p, 99, 5);
+    p.air_pocket = true;
+    b.run(p, 99, 6);
+    p.air_pocket = false;
+    const PathOutputs x = a.run(p, 42, 17), y = b.run(p, 42, 17);
+    for (const auto& spec : output_specs()) {
+        INFO(spec.name);
+        CHECK(x.*spec.member == y.*spec.member);  // bit for bit
+    }
+    const PathOutputs z = a.run(p, 42, 18);
+    CHECK(z.max_drawdown != x.max_drawdown);
+}
