@@ -2,6 +2,7 @@
 // The per-path cascade engine: one fully specified path in, that path's outputs out. No I/O.
 // One engine per thread: it owns scratch buffers that it reuses from path to path, so a path allocates
 // nothing once the buffers have grown to size.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -35,6 +36,12 @@ struct TraceRow {
 
 /// Column names of TraceRow, in order.
 std::span<const std::string_view> trace_columns();
+
+/// A row's values in trace_columns() order.
+inline std::array<double, 12> trace_values(const TraceRow& r) {
+    return {r.time_s, r.fundamental, r.trade_price, r.index_price, r.mark_price, r.bid_depth_1pct,
+            r.liquidation_backlog, r.liquidated_long, r.liquidated_short, r.fund_balance, r.adl_notional, r.waves};
+}
 
 struct PathTrace {
     std::vector<TraceRow> rows;
