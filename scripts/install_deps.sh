@@ -9,6 +9,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   clang libclang-rt-14-dev
   python3-h5py python3-numpy python3-matplotlib
+  chromium  # headless check of wipeout report's HTML (tests/cli/report_browser.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -8,4 +8,6 @@ namespace wipeout::cli {
 int& exit_status();
 /// wipeout liq-price: liquidation and bankruptcy price of one position (src/cli/liq_price.cpp).
 void add_liq_price_command(CLI::App& app);
+/// wipeout report: HTML report, figures and tables of a results file (src/cli/report.cpp, scripts/report/).
+void add_report_command(CLI::App& app);
 }  // namespace wipeout::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("wipeout ") + wipeout::kVersion + " (git " + wipeout::kGitSha + ")");
     app.require_subcommand(1);
     wipeout::cli::add_liq_price_command(app);
+    wipeout::cli::add_report_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
