@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test through ctest.
 #   scripts/test.sh              Release build, all tests
-#   scripts/test.sh --sanitize   also the AddressSanitizer + UndefinedBehaviorSanitizer build, all tests (CI does this)
+#   scripts/test.sh --sanitize   also the AddressSanitizer + UndefinedBehaviorSanitizer build, all tests, and
+#                                ~20 s of fuzzing the scenario parser (CI does this)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 sanitize=0
@@ -18,4 +19,6 @@ if ((sanitize)); then
   echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer) =="
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$dir" --output-on-failure -j "$jobs" -LE slow
+  # The scenario parser under libFuzzer (clang, ASan + UBSan): a crash fails CI.
+  "$root/scripts/fuzz.sh" "${WIPEOUT_FUZZ_SECONDS:-20}"
 fi

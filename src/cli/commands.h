@@ -8,6 +8,14 @@ namespace wipeout::cli {
 int& exit_status();
 /// wipeout liq-price: liquidation and bankruptcy price of one position (src/cli/liq_price.cpp).
 void add_liq_price_command(CLI::App& app);
+/// wipeout run: a scenario's Monte Carlo paths into an HDF5 results file (src/cli/run.cpp).
+void add_run_command(CLI::App& app);
+/// wipeout summary: a results file's summary statistics (src/cli/summary.cpp).
+void add_summary_command(CLI::App& app);
+/// wipeout scenario show: the effective scenario as a commented scenario file (src/cli/scenario.cpp).
+void add_scenario_command(CLI::App& app);
+/// wipeout path: re-runs one path exactly, with its time series (src/cli/path.cpp).
+void add_path_command(CLI::App& app);
 /// wipeout report: HTML report, figures and tables of a results file (src/cli/report.cpp, scripts/report/).
 void add_report_command(CLI::App& app);
 }  // namespace wipeout::cli
