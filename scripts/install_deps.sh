@@ -8,7 +8,7 @@ packages=(
   catch2 libcli11-dev libtomlplusplus-dev libfmt-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
   clang libclang-rt-14-dev
-  python3-h5py python3-numpy python3-matplotlib
+  python3-h5py python3-numpy python3-matplotlib python3-netcdf4
   chromium  # headless check of wipeout report's HTML (tests/cli/report_browser.sh)
 )
 missing=()

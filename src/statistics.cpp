@@ -76,7 +76,9 @@ ProportionInterval wilson_interval(std::uint64_t successes, std::uint64_t n, dou
     const double denominator = 1.0 + z2 / nn;
     const double centre = (p + z2 / (2.0 * nn)) / denominator;
     const double half = z / denominator * std::sqrt(p * (1.0 - p) / nn + z2 / (4.0 * nn * nn));
-    return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+    // Clamped so the estimate always lies inside its interval (rounding can otherwise put the bound a few
+    // ulps past p when no or every path has the flag).
+    return {std::min(p, std::max(0.0, centre - half)), std::max(p, std::min(1.0, centre + half))};
 }
 
 Summary summarize(std::span<double> values, OutputKind kind, AdverseTail tail) {
