@@ -6,11 +6,12 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <sstream>
 
-#include <boost/random/normal_distribution.hpp>
+#include "fast_math.h"
 
 #include "wipeout/adl_ranking.h"
 #include "wipeout/error.h"
@@ -25,8 +26,9 @@ namespace wipeout {
 
 std::span<const std::string_view> trace_columns() {
     static constexpr std::array<std::string_view, 12> kColumns{
-        "time_s", "fundamental", "trade_price", "index_price", "mark_price", "bid_depth_1pct",
-        "liquidation_backlog", "liquidated_long", "liquidated_short", "fund_balance", "adl_notional", "waves"};
+        "time_s",           "fundamental",    "trade_price",         "index_price",
+        "mark_price",       "bid_depth_1pct", "liquidation_backlog", "liquidated_long",
+        "liquidated_short", "fund_balance",   "adl_notional",        "waves"};
     return kColumns;
 }
 
@@ -35,25 +37,174 @@ namespace {
 constexpr double kSecondsPerYear = 365.0 * 86400.0;
 constexpr double kSecondsPerDay = 86400.0;
 constexpr double kLiquidationFlowTimescale = 60.0;  // s: the dip buyers' memory of forced selling
-constexpr double kShortBand = 0.0025;                // M12 shorts opened within 0.25% share a cohort
-constexpr double kShortPositionMultiple = 10.0;      // their position notional, in units of size_min
+constexpr double kShortBand = 0.0025;               // M12 shorts opened within 0.25% share a cohort
+constexpr double kShortPositionMultiple = 10.0;     // their position notional, in units of size_min
 
-Side opposite(Side s) { return s == Side::Long ? Side::Short : Side::Long; }
+Side opposite(Side s) {
+    return s == Side::Long ? Side::Short : Side::Long;
+}
 
-/// The grid's cohorts not yet triggered, merged across runs by a heap on each run's next liquidation price.
-struct Frontier {
-    std::vector<std::pair<double, std::uint32_t>> heap;  // (liquidation price, run)
-    std::vector<std::int64_t> next;                      // per run: next entry level to trigger
-    std::vector<double> left;                            // per cohort: share not taken by ADL (empty until ADL)
+/// The key an item is filed under: its liquidation price for a long, minus it for a short, so that on both
+/// sides a greater key triggers sooner and "the mark crossed it" reads key >= key(mark).
+template <Side S>
+constexpr double trigger_key(double price) {
+    return S == Side::Long ? price : -price;
+}
+
+/// Everything on one side not yet triggered, bucketed by key, so that finding what the mark has crossed costs
+/// O(1) per item taken (heaps over ~10^2 runs and ~10^2 re-entered cohorts cost O(log n) sifts per take-over,
+/// then the largest share of a path). An item is one of the grid's runs, filed under its next cohort, or one
+/// explicit or re-entered cohort. Buckets are ~0.012% of P0 wide over prices in [0, 2 P0] (clamped beyond):
+/// a bucket above the mark's is crossed whole, and in the mark's own bucket each key decides. Lists keep
+/// insertion order, so the order of take-overs depends on nothing but the path.
+class TriggerQueue {
+  public:
+    static constexpr int kBuckets = 1 << 12;
+
+    void reset(Side side, double reference_price, std::size_t items) {
+        scale_ = kBuckets / (2.0 * reference_price);
+        offset_ = side == Side::Long ? 0.0 : kBuckets;  // short keys are in [-2 P0, 0]
+        head_.resize(kBuckets);  // valid only where the bucket's bit is set: nothing to clear per path
+        best_.resize(kBuckets);
+        bits_.assign(kBuckets / 64, 0);
+        summary_.fill(0);
+        top_ = -1;
+        max_key_ = -std::numeric_limits<double>::infinity();
+        next_.resize(items);
+        key_.resize(items);
+    }
+
+    /// Files `item` under `key`; items beyond the size given to reset() grow the queue.
+    void insert(std::uint32_t item, double key) {
+        if (item >= next_.size()) {
+            next_.resize(2 * (item + 1));
+            key_.resize(2 * (item + 1));
+        }
+        key_[item] = key;
+        link(static_cast<std::int32_t>(item), bucket(key), key);
+    }
+
+    /// The greatest key filed (-infinity when empty): "anything crossed?" is one comparison.
+    double max_key() const { return max_key_; }
+
+    /// Removes every item filed at or above `key` and calls take(item) for each; take may file items again (a
+    /// run's next cohort, a partial cut's rest), never at or above `key`.
+    template <class Take>
+    void take_at_or_above(double key, Take&& take) {
+        const int mark_bucket = bucket(key);
+        while (top_ >= mark_bucket) {
+            const int b = top_;
+            const auto ub = static_cast<std::size_t>(b);
+            if (b == mark_bucket && best_[ub] < key) break;
+            std::int32_t item = head_[ub];
+            clear(b);
+            while (item >= 0) {
+                const auto i = static_cast<std::size_t>(item);
+                const std::int32_t following = next_[i];
+                if (key_[i] >= key) {
+                    take(static_cast<std::uint32_t>(item));
+                } else {
+                    link(item, b, key_[i]);  // only in the mark's own bucket
+                }
+                item = following;
+            }
+            top_ = highest_at_or_below(b);
+            if (b == mark_bucket) break;
+        }
+        max_key_ =
+            top_ >= 0 ? best_[static_cast<std::size_t>(top_)] : -std::numeric_limits<double>::infinity();
+    }
+
+  private:
+    int bucket(double key) const {
+        // Non-decreasing in the key, which is all the exactness needs; clamped at both ends.
+        const double x = key * scale_ + offset_;
+        if (!(x >= 0.0)) return 0;
+        if (x >= kBuckets - 1) return kBuckets - 1;
+        return static_cast<int>(x);
+    }
+    void link(std::int32_t item, int b, double key) {
+        const auto ub = static_cast<std::size_t>(b);
+        const std::size_t word = ub >> 6;
+        const std::uint64_t bit = std::uint64_t{1} << (ub & 63);
+        if (bits_[word] & bit) {
+            next_[static_cast<std::size_t>(item)] = head_[ub];
+            best_[ub] = std::max(best_[ub], key);
+        } else {
+            next_[static_cast<std::size_t>(item)] = -1;
+            best_[ub] = key;
+            if (bits_[word] == 0) summary_[word >> 6] |= std::uint64_t{1} << (word & 63);
+            bits_[word] |= bit;
+        }
+        head_[ub] = item;
+        top_ = std::max(top_, b);
+        max_key_ = std::max(max_key_, key);
+    }
+    void clear(int b) {
+        const auto ub = static_cast<std::size_t>(b);
+        const std::size_t word = ub >> 6;
+        bits_[word] &= ~(std::uint64_t{1} << (ub & 63));
+        if (bits_[word] == 0) summary_[word >> 6] &= ~(std::uint64_t{1} << (word & 63));
+    }
+    int highest_at_or_below(int b) const {
+        const auto ub = static_cast<std::size_t>(b);
+        std::size_t word = ub >> 6;
+        const std::uint64_t here = bits_[word] & (~std::uint64_t{0} >> (63 - (ub & 63)));
+        if (here) return static_cast<int>(word * 64 + 63 - static_cast<std::size_t>(std::countl_zero(here)));
+        // The summary has one bit per non-empty word: the highest such word below this one.
+        std::size_t group = word >> 6;
+        std::uint64_t below = summary_[group] & ((std::uint64_t{1} << (word & 63)) - 1);
+        while (below == 0) {
+            if (group == 0) return -1;
+            below = summary_[--group];
+        }
+        word = group * 64 + 63 - static_cast<std::size_t>(std::countl_zero(below));
+        return static_cast<int>(word * 64 + 63 - static_cast<std::size_t>(std::countl_zero(bits_[word])));
+    }
+
+    double scale_ = 1.0, offset_ = 0.0;  // bucket = key * scale + offset
+    std::vector<std::int32_t> head_;     // per bucket: first item (valid where the bucket's bit is set)
+    std::vector<double> best_;           // per bucket: its greatest key (same)
+    std::vector<std::int32_t> next_;     // per item: the next in its bucket, -1 at the end
+    std::vector<double> key_;            // per item
+    std::vector<std::uint64_t> bits_;    // non-empty buckets
+    std::array<std::uint64_t, (kBuckets / 64 + 63) / 64> summary_{};  // non-empty words of bits_
+    int top_ = -1;                                                    // highest non-empty bucket
+    double max_key_ = -std::numeric_limits<double>::infinity();       // best_[top_]
 };
 
-/// Heap order of the re-entry lists, next to trigger on top: longs by highest liquidation price, shorts by
-/// lowest.
-auto trigger_order(Side side) {
-    return [side](const Cohort& a, const Cohort& b) {
-        return side == Side::Long ? a.liquidation_price < b.liquidation_price : a.liquidation_price > b.liquidation_price;
-    };
-}
+/// One side's positions not yet taken over: the grid's frontier (each run's next entry level to trigger), the
+/// explicit and re-entered cohorts in a pool of slots (a slot is reused once its cohort is taken over; a free
+/// slot has qty 0, which every scan skips), and the queue over both. Queue items: run k is item k, pool slot
+/// s is item runs + s.
+struct SideBook {
+    std::vector<std::int64_t> next;  // per run: next entry level to trigger
+    std::vector<double> left;        // per grid cohort: share not taken by ADL (empty until ADL)
+    std::vector<Cohort> pool;
+    std::vector<std::uint32_t> free;
+    std::uint32_t runs = 0;
+    TriggerQueue queue;
+
+    void add(const Cohort& c, double key) {
+        std::uint32_t slot;
+        if (free.empty()) {
+            slot = static_cast<std::uint32_t>(pool.size());
+            pool.push_back(c);
+        } else {
+            slot = free.back();
+            free.pop_back();
+            pool[slot] = c;
+        }
+        queue.insert(runs + slot, key);
+    }
+    /// Removes the cohort in `slot` from the pool and returns it.
+    Cohort release(std::uint32_t slot) {
+        Cohort c = pool[slot];
+        pool[slot].qty = 0;
+        free.push_back(slot);
+        return c;
+    }
+};
 
 /// Triggered positions waiting for the engine's throughput: aggregated, executed pro rata.
 struct Backlog {
@@ -61,26 +212,33 @@ struct Backlog {
     bool empty() const { return qty <= 0; }
 };
 
-double median3(double a, double b, double c) { return std::max(std::min(a, b), std::min(std::max(a, b), c)); }
+double median3(double a, double b, double c) {
+    return std::max(std::min(a, b), std::min(std::max(a, b), c));
+}
 
 double mark_price(const CascadeParams& p, double index, double basis_ema, double trade) {
     switch (p.mark_rule) {
-        case MarkRule::Index: return index;
-        case MarkRule::Last: return trade;
-        case MarkRule::Median: break;
+        case MarkRule::Index:
+            return index;
+        case MarkRule::Last:
+            return trade;
+        case MarkRule::Median:
+            break;
     }
     return median3(index * (1.0 + p.funding_basis), index + basis_ema, trade);
 }
 
 /// 1 - exp(-dt / tau), the weight an EMA with time constant tau gives a step of length dt.
-double ema_weight(double dt, double tau) { return -std::expm1(-dt / tau); }
+double ema_weight(double dt, double tau) {
+    return -std::expm1(-dt / tau);
+}
 
 /// The fundamental's random part as a function of time alone, not of the adaptive clock: diffusion values at
 /// fixed nodes from their own stream, a Brownian bridge between nodes (one substream per interval), jumps
 /// at arrival times. So two scenarios that step differently still see the same fundamental path (common
 /// random numbers), and a finer clock refines the path instead of redrawing it.
 class FundamentalPath {
-public:
+  public:
     static constexpr double kNodeSpacing = 300.0;  // s
 
     FundamentalPath(double volatility_annual, double jump_rate_per_day, double jump_stdev, std::uint64_t seed,
@@ -101,20 +259,26 @@ public:
     double advance(double to) {
         double change = 0;
         while (now_ < to) {
-            const double node_time = static_cast<double>(interval_ + 1) * kNodeSpacing;
+            const double node_time = node_time_;
             const double until = std::min(to, node_time);
             double value;
             if (until >= node_time) {
                 value = next_node_value_;
                 ++interval_;
+                node_time_ = static_cast<double>(interval_ + 1) * kNodeSpacing;
                 node_value_ = next_node_value_;
                 next_node_value_ = node_value_ + node_step();
-                bridge_ = RandomStream(seed_, path_index_, StreamId::Bridge, interval_);
+                bridge_ready_ =
+                    false;  // the interval's stream is made when first sampled: long steps skip many
             } else if (sigma_ > 0) {
                 // Bridge from (now, current) to (node, next node value).
-                const double span = node_time - now_, part = until - now_;
-                const double mean = current_ + part / span * (next_node_value_ - current_);
-                const double sd = sigma_ * std::sqrt(part * (span - part) / span);
+                if (!bridge_ready_) {
+                    bridge_ = RandomStream(seed_, path_index_, StreamId::Bridge, interval_);
+                    bridge_ready_ = true;
+                }
+                const double span = node_time - now_, part = until - now_, inv_span = 1.0 / span;
+                const double mean = current_ + part * inv_span * (next_node_value_ - current_);
+                const double sd = sigma_ * std::sqrt(part * (span - part) * inv_span);
                 value = mean + sd * normal_(bridge_);
             } else {
                 value = current_ + (until - now_) / (node_time - now_) * (next_node_value_ - current_);
@@ -130,21 +294,27 @@ public:
         return change;
     }
 
-private:
-    double node_step() { return sigma_ > 0 ? -0.5 * sigma_ * sigma_ * kNodeSpacing + sigma_ * std::sqrt(kNodeSpacing) * normal_(nodes_) : 0.0; }
+  private:
+    double node_step() {
+        return sigma_ > 0 ? -0.5 * sigma_ * sigma_ * kNodeSpacing +
+                                sigma_ * std::sqrt(kNodeSpacing) * normal_(nodes_)
+                          : 0.0;
+    }
     static double exponential(RandomStream& rng) { return -std::log1p(-rng.uniform()); }
 
     double sigma_, jump_rate_, jump_stdev_;
     std::uint64_t seed_, path_index_;
     RandomStream nodes_, bridge_, jumps_;
-    boost::random::normal_distribution<double> normal_;
+    detail::FastNormal normal_;  // boost's normal variates, common case inlined
     std::uint64_t interval_ = 0;
+    bool bridge_ready_ = true;         // bridge_ is interval_'s stream
+    double node_time_ = kNodeSpacing;  // end of the current interval
     double now_ = 0, current_ = 0, node_value_ = 0, next_node_value_ = 0;
     double next_jump_ = std::numeric_limits<double>::infinity();
 };
 
-/// Every factor that depends on the step length only: recomputed when dt changes, which it rarely does
-/// while the clock is fine.
+/// Every factor that depends on the step length only: recomputed when dt changes, and cached per path by dt,
+/// since the clock keeps coming back to the same few lengths (1 s, and the calm ramp 2, 4, ... 900 s).
 struct Decays {
     double dt = -1;
     double refill = 1, depth_recovery = 1;
@@ -152,17 +322,38 @@ struct Decays {
     double basis_weight = 0, stress_weight = 0, momentum_weight = 0, flow_keep = 1;
 };
 
+struct DecayCache {
+    static constexpr std::size_t kSlots = 16;
+    std::array<Decays, kSlots> slots{};
+    std::size_t used = 0, next = 0;
+};
+
 }  // namespace
+
+/// What the outputs need of each step (a TraceRow is kept too only when a trace is asked for).
+struct StepRow {
+    double time_s, fundamental, trade_price, index_price;
+    double liquidated;  // long and short notional liquidated during the step
+};
+
+/// Buffers a path reuses from the previous one (never its values: every path starts them afresh).
+struct PathBuffers {
+    std::vector<StepRow> steps;
+    std::vector<TraceRow> rows;
+    std::vector<std::pair<double, std::uint32_t>> adl_queue;
+    SideBook longs, shorts;
+};
 
 struct CascadeEngine::Impl {
     TierTable tiers;
     EngineOptions options;
     PopulationScratch scratch;
     Population population;
-    std::vector<TraceRow> rows;
-    std::vector<std::pair<double, std::uint32_t>> adl_queue;
-    Frontier long_frontier, short_frontier;
+    PathBuffers buffers;
+    GenericLiquidation liquidation;  // for the fee it was built with
+    double liquidation_fee = -1;
     std::size_t cohort_count = 0;
+    EngineCounters counters;
 
     Impl(const TierTable& t, EngineOptions o) : tiers(t), options(o) {}
 };
@@ -172,7 +363,12 @@ CascadeEngine::CascadeEngine(const TierTable& tiers, EngineOptions options)
 CascadeEngine::~CascadeEngine() = default;
 CascadeEngine::CascadeEngine(CascadeEngine&&) noexcept = default;
 CascadeEngine& CascadeEngine::operator=(CascadeEngine&&) noexcept = default;
-std::size_t CascadeEngine::last_cohort_count() const { return impl_->cohort_count; }
+std::size_t CascadeEngine::last_cohort_count() const {
+    return impl_->cohort_count;
+}
+const EngineCounters& CascadeEngine::last_counters() const {
+    return impl_->counters;
+}
 
 PathOutputs CascadeEngine::run(const CascadeParams& params, std::uint64_t seed, std::uint64_t path_index,
                                PathTrace* trace) {
@@ -190,18 +386,22 @@ namespace {
 
 /// One path's simulation state and its mechanisms. Lives for one path; the engine's Impl keeps the buffers.
 class PathSimulation {
-public:
-    PathSimulation(const CascadeParams& p, const TierTable& tiers, const EngineOptions& options, const Population& pop,
-                   std::vector<TraceRow>& rows, std::vector<std::pair<double, std::uint32_t>>& adl_queue,
-                   Frontier& long_frontier, Frontier& short_frontier, std::uint64_t seed, std::uint64_t path_index)
+  public:
+    PathSimulation(const CascadeParams& p, const TierTable& tiers, const GenericLiquidation& liquidation,
+                   const EngineOptions& options, const Population& pop, PathBuffers& buffers,
+                   EngineCounters& counters, std::uint64_t seed, std::uint64_t path_index, bool tracing)
         : p_(p),
           tiers_(tiers),
+          liquidation_(liquidation),
           options_(options),
           pop_(pop),
-          long_frontier_(long_frontier),
-          short_frontier_(short_frontier),
-          rows_(rows),
-          adl_queue_(adl_queue),
+          longs_(buffers.longs),
+          shorts_(buffers.shorts),
+          steps_(buffers.steps),
+          rows_(buffers.rows),
+          adl_queue_(buffers.adl_queue),
+          counters_(counters),
+          tracing_(tracing),
           rng_(seed, path_index, StreamId::Market),
           fundamental_path_(p.volatility_annual, p.jump_rate_per_day, p.jump_stdev, seed, path_index),
           path_index_(path_index),
@@ -209,13 +409,9 @@ public:
           book_(p.depth_1pct, p.book_shape),
           fund_((pop.long_oi + pop.short_oi) * p.fund_to_oi, p.fund_enabled),
           initial_oi_(pop.long_oi + pop.short_oi) {
-        init_frontier(Side::Long);
-        init_frontier(Side::Short);
-        // Explicit cohorts join the re-entry heaps.
-        extra_long_.assign(pop.longs.begin(), pop.longs.end());
-        extra_short_.assign(pop.shorts.begin(), pop.shorts.end());
-        std::make_heap(extra_long_.begin(), extra_long_.end(), trigger_order(Side::Long));
-        std::make_heap(extra_short_.begin(), extra_short_.end(), trigger_order(Side::Short));
+        init_book(Side::Long);
+        init_book(Side::Short);
+        steps_.clear();
         rows_.clear();
         fundamental_ = p.reference_price;
         trade_ = index_ = mark_ = p.reference_price;
@@ -227,26 +423,59 @@ public:
         book_.set_depth(base_depth_ * regime_depth_);
         depth_ = book_.depth();
         opportunistic_ratio_ = opportunistic_short_ratio();
+        // Per-path constants of the shock: its transient flow rate and its permanent log move.
+        shock_depth_multiple_ = std::pow((1.0 - p.shock_permanent_share) * p.shock_size / 0.01, p.book_shape);
+        shock_log_move_ = std::log1p(-p.shock_permanent_share * p.shock_size);
+        const double kappa = p.arbitrage_rate_per_s * regime_arbitrage_,
+                     rate = kappa + p.spot_anchor_rate_per_s;
+        index_pull_ = rate > 0 ? kappa / rate : 0.0;
+        buyer_flush_ = p.buyer_flush_flow * base_depth_;
+        reservation_per_depth_ = book_.consumed_at_per_depth(p.buyer_reservation);
+        // Flow rates per unit of momentum or discount (the model states them per 1%).
+        short_flow_per_momentum_ = p.short_intensity_per_s * base_depth_ * 100.0;
+        buyer_flow_per_discount_ = p.buyer_intensity_per_s * regime_buyers_ * base_depth_ * 100.0;
+        milestones_ = {p.shock_start_s, p.shock_start_s + p.shock_duration_s, p.shock_start_s + 3600.0,
+                       p.shock_start_s + 14400.0, p.horizon_s};
+        std::sort(milestones_.begin(), milestones_.end());
+        log_fundamental_ = std::log(p.reference_price);
+        counters_ = EngineCounters{};
+        counters_.cohorts = pop.cohort_count();
     }
 
     PathOutputs run();
 
-private:
+  private:
     // ---- one step ----
-    double choose_dt(double t, bool active) const;
+    double choose_dt(double t, bool active);
     void update_decays(double dt);
     void move_fundamental(double t, double dt);
     void update_depth();
-    void exogenous_flow(double t, double dt);
+    void exogenous_flow(double dt);
     void update_index();
     void liquidation_waves(double dt);
     void update_stress();
 
     // ---- liquidation engine (M7, M8) ----
-    double trigger(double mark);
-    double trigger_side(Side side, double mark);
-    void take_over(Cohort& cohort, Side side, double mark, std::vector<Cohort>& extra);
-    void enqueue(Side side, double qty, double entry, double leverage, double position_qty, double mark);
+    /// Takes over whatever the mark has crossed; returns the notional. The common answer, nothing, is decided
+    /// inline by two comparisons.
+    double trigger(double mark) {
+        if (!p_.liquidation_enabled) return 0;
+        if (longs_.queue.max_key() < trigger_key<Side::Long>(mark) &&
+            shorts_.queue.max_key() < trigger_key<Side::Short>(mark) &&
+            !(open_short_.qty > 0 && mark >= open_short_.liquidation_price)) {
+            return 0;
+        }
+        return take_all_crossed(mark);
+    }
+    [[gnu::noinline]] double take_all_crossed(double mark);
+    template <Side S>
+    void take_crossed(double mark);
+    template <Side S>
+    void take_grid_run(std::uint32_t run, double mark);
+    template <Side S>
+    void take_over(const Cohort& cohort, double mark);
+    template <Side S>
+    void enqueue(double qty, double entry_value, double margin, double count, double mark);
     double execute_backlog(Side side, double capacity);
     void settle(Side side, double qty, double entry_value, double margin);
     double fill(Side side, double qty, double entry_value, double margin, double part);
@@ -254,34 +483,36 @@ private:
     void mark_fund_depleted();
     double deleverage(Side liquidated, double qty, double price);
 
-    // ---- the grid's frontier ----
-    void init_frontier(Side side);
-    Frontier& frontier(Side side) { return side == Side::Long ? long_frontier_ : short_frontier_; }
-    bool heap_before(Side side, const std::pair<double, std::uint32_t>& a, const std::pair<double, std::uint32_t>& b) const;
+    // ---- what is not yet taken over ----
+    void init_book(Side side);
+    SideBook& book(Side side) { return side == Side::Long ? longs_ : shorts_; }
     template <class Visit>
     void for_each_alive(Side side, Visit&& visit);  // visit(Cohort&, grid id or -1, extra index)
 
     // ---- helpers ----
     double opportunistic_short_ratio();
-    static void insert_for_trigger(std::vector<Cohort>& extra, const Cohort& c, Side side);
-    double fill_price(Side side, double qty, double* consumed_out = nullptr) const;
+
+    double fill_price(Side side, double qty) const;
     void check_invariants(double t);
     [[noreturn]] void violation(double t, const std::string& what) const;
     PathOutputs finish();
 
-    const CascadeParams& p_;
+    const CascadeParams p_;  // a copy: a reference would be reloaded after every store to a double (aliasing)
     const TierTable& tiers_;
+    const GenericLiquidation& liquidation_;
     const EngineOptions& options_;
     const Population& pop_;
-    Frontier& long_frontier_;
-    Frontier& short_frontier_;
-    std::vector<Cohort> extra_long_, extra_short_;  // explicit and re-entered cohorts: heaps, next to trigger on top
+    SideBook& longs_;
+    SideBook& shorts_;
     Cohort open_short_{};  // M12 shorts still accumulating in the current price band (qty 0: none)
-    std::vector<TraceRow>& rows_;
+    std::vector<StepRow>& steps_;
+    std::vector<TraceRow>& rows_;  // only when tracing
     std::vector<std::pair<double, std::uint32_t>>& adl_queue_;
-    RandomStream rng_;
+    EngineCounters& counters_;
+    bool tracing_;
+    RandomStream rng_;           // the Market stream: the venues' noise
+    detail::FastNormal normal_;  // boost's normal variates, common case inlined
     FundamentalPath fundamental_path_;
-    boost::random::normal_distribution<double> normal_;
     std::uint64_t path_index_;
 
     // market state
@@ -294,7 +525,16 @@ private:
     double regime_depth_ = 1, regime_arbitrage_ = 1, regime_buyers_ = 1;
     double opportunistic_ratio_ = 0, opportunistic_notional_ = 0, opportunistic_leverage_ = 1;
     double log_trade_ = 0;
-    Decays decays_;
+    double log_fundamental_ = 0, index_displacement_ = 0, perp_gap_ = 0;  // log V; what update_index saw
+    double shock_depth_multiple_ = 0, shock_log_move_ = 0, index_pull_ = 0, buyer_flush_ = 0;
+    double short_flow_per_momentum_ = 0, buyer_flow_per_discount_ = 0;
+    double reservation_per_depth_ = 0;    // consumed depth at the buyers' reservation, per unit of depth
+    std::array<double, 5> milestones_{};  // sorted
+    std::size_t next_milestone_ = 0;
+    double previous_t_ = 0;           // time at the start of the previous step
+    double shock_share_ = 0;          // share of the shock in the current step
+    const Decays* decays_ = nullptr;  // the current step's, in decay_cache_
+    DecayCache decay_cache_;
 
     // liquidation engine state
     Backlog long_backlog_, short_backlog_;
@@ -314,7 +554,8 @@ private:
 
 double PathSimulation::opportunistic_short_ratio() {
     const double notional = std::min(kShortPositionMultiple * p_.size_min, 0.999 * tiers_.max_notional());
-    const double leverage = std::min(p_.short_leverage, tiers_[tiers_.index_for_notional(notional)].max_leverage);
+    const double leverage =
+        std::min(p_.short_leverage, tiers_[tiers_.index_for_notional(notional)].max_leverage);
     opportunistic_notional_ = notional;
     opportunistic_leverage_ = leverage;
     try {
@@ -327,27 +568,30 @@ double PathSimulation::opportunistic_short_ratio() {
     }
 }
 
-void PathSimulation::insert_for_trigger(std::vector<Cohort>& extra, const Cohort& c, Side side) {
-    // Longs trigger from the highest liquidation price down, shorts from the lowest up: keep the next at the back.
-    extra.push_back(c);
-    std::push_heap(extra.begin(), extra.end(), trigger_order(side));
-}
-
-double PathSimulation::choose_dt(double t, bool active) const {
-    const double previous = rows_.size() >= 2 ? rows_.back().time_s - rows_[rows_.size() - 2].time_s : p_.dt_active_s;
+double PathSimulation::choose_dt(double t, bool active) {
+    const double previous = steps_.size() >= 2 ? t - previous_t_ : p_.dt_active_s;
     double dt = active ? p_.dt_active_s : std::min(previous * p_.dt_growth, p_.dt_max_s);
-    // Land exactly on the moments the outputs and the shock need.
-    const double milestones[] = {p_.shock_start_s, p_.shock_start_s + p_.shock_duration_s, p_.shock_start_s + 3600.0,
-                                 p_.shock_start_s + 14400.0, p_.horizon_s};
-    for (const double m : milestones) {
-        if (m > t + 1e-9 && t + dt > m) dt = m - t;
-    }
+    // Land exactly on the moments the outputs and the shock need: the next one ahead (they are sorted).
+    while (next_milestone_ < milestones_.size() && !(milestones_[next_milestone_] > t + 1e-9))
+        ++next_milestone_;
+    if (next_milestone_ < milestones_.size() && t + dt > milestones_[next_milestone_])
+        dt = milestones_[next_milestone_] - t;
     return std::max(dt, 1e-6);
 }
 
 void PathSimulation::update_decays(double dt) {
-    if (dt == decays_.dt) return;
-    Decays& d = decays_;
+    if (decays_ != nullptr && dt == decays_->dt) return;
+    DecayCache& cache = decay_cache_;
+    for (std::size_t i = 0; i < cache.used; ++i) {
+        if (cache.slots[i].dt == dt) {
+            decays_ = &cache.slots[i];
+            return;
+        }
+    }
+    Decays& d = cache.slots[cache.next];
+    cache.next = (cache.next + 1) % DecayCache::kSlots;
+    cache.used = std::max(cache.used, cache.next == 0 ? DecayCache::kSlots : cache.next);
+    decays_ = &d;
     d.dt = dt;
     d.refill = std::exp(-p_.book_resilience_per_s * dt);
     d.depth_recovery = std::exp(-dt / p_.depth_recovery_timescale_s);
@@ -362,14 +606,12 @@ void PathSimulation::update_decays(double dt) {
 
 void PathSimulation::move_fundamental(double t, double dt) {
     double log_move = fundamental_path_.advance(t + dt);
-    if (p_.shock_enabled && p_.shock_permanent_share > 0 && p_.shock_size > 0) {
-        const double share = p_.shock_duration_s > 0
-                                 ? std::max(0.0, std::min(t + dt, p_.shock_start_s + p_.shock_duration_s) -
-                                                     std::max(t, p_.shock_start_s)) / p_.shock_duration_s
-                                 : (t <= p_.shock_start_s && p_.shock_start_s < t + dt ? 1.0 : 0.0);
-        log_move += share * std::log1p(-p_.shock_permanent_share * p_.shock_size);
+    if (shock_share_ != 0 && p_.shock_permanent_share > 0 && p_.shock_size > 0)
+        log_move += shock_share_ * shock_log_move_;
+    if (log_move != 0) {
+        fundamental_ *= detail::exp_near_zero(log_move);
+        log_fundamental_ += log_move;
     }
-    if (log_move != 0) fundamental_ *= std::exp(log_move);
 }
 
 void PathSimulation::update_depth() {
@@ -377,33 +619,24 @@ void PathSimulation::update_depth() {
     double target = base_depth_ * regime_depth_;
     if (p_.evaporation_enabled) {
         const double stress = std::abs(log_trade_ - stress_ema_);
-        target *= std::max(p_.evaporation_floor, std::exp(-p_.evaporation_rate * stress));
+        target *= std::max(p_.evaporation_floor, detail::exp_near_zero(-p_.evaporation_rate * stress));
     }
-    depth_ = target < depth_ ? target : target + (depth_ - target) * decays_.depth_recovery;
-    book_.set_depth(depth_);
+    depth_ = target < depth_ ? target : target + (depth_ - target) * decays_->depth_recovery;
     // M3: consumed depth refills.
-    if (p_.book_refill_enabled) book_.decay(decays_.refill);
+    book_.set_depth_and_decay(depth_, p_.book_refill_enabled ? decays_->refill : 1.0);
 }
 
-void PathSimulation::exogenous_flow(double t, double dt) {
+void PathSimulation::exogenous_flow(double dt) {
     double sell = 0;  // notional valued at V, > 0 sells
-    // M1: the transient part of the shock arrives as sell flow sized to move a normal static book by (1 - phi) s.
-    if (p_.shock_enabled && p_.shock_size > 0) {
-        const double share = p_.shock_duration_s > 0
-                                 ? std::max(0.0, std::min(t + dt, p_.shock_start_s + p_.shock_duration_s) -
-                                                     std::max(t, p_.shock_start_s)) / p_.shock_duration_s
-                                 : (t <= p_.shock_start_s && p_.shock_start_s < t + dt ? 1.0 : 0.0);
-        if (share > 0) {
-            const double transient = (1.0 - p_.shock_permanent_share) * p_.shock_size;
-            sell += share * base_depth_ * std::pow(transient / 0.01, p_.book_shape);
-        }
-    }
+    // M1: the transient part of the shock arrives as sell flow sized to move a normal static book by (1 -
+    // phi) s.
+    if (shock_share_ > 0 && p_.shock_size > 0) sell += shock_share_ * base_depth_ * shock_depth_multiple_;
     // M12: new shorts sell into downward momentum.
     double new_short_notional = 0;
     if (p_.shorts_enabled && opportunistic_ratio_ > 1.0) {
         const double momentum = momentum_ema_ - log_trade_;
         if (momentum > 0) {
-            new_short_notional = p_.short_intensity_per_s * base_depth_ * (momentum / 0.01) * dt;
+            new_short_notional = short_flow_per_momentum_ * momentum * dt;
             sell += new_short_notional;
         }
     }
@@ -411,10 +644,11 @@ void PathSimulation::exogenous_flow(double t, double dt) {
     if (p_.buyers_enabled && p_.buyer_intensity_per_s > 0) {
         const double discount = book_.displacement() - p_.buyer_reservation;
         if (discount > 0) {
-            const double damping = 1.0 / (1.0 + liquidation_flow_ / (p_.buyer_flush_flow * base_depth_));
-            double buy = p_.buyer_intensity_per_s * regime_buyers_ * base_depth_ * (discount / 0.01) * damping * dt;
+            const double damping =
+                buyer_flush_ / (buyer_flush_ + liquidation_flow_);  // 1 / (1 + flow / flush)
+            double buy = buyer_flow_per_discount_ * discount * damping * dt;
             // Never buy past the reservation within one step, whatever dt: keeps long calm steps stable.
-            buy = std::min(buy, book_.consumed() - book_.consumed_at(p_.buyer_reservation));
+            buy = std::min(buy, book_.consumed() - depth_ * reservation_per_depth_);
             sell -= std::max(buy, 0.0);
         }
     }
@@ -425,9 +659,9 @@ void PathSimulation::exogenous_flow(double t, double dt) {
         const double qty = new_short_notional / fundamental_;
         out_.opportunistic_short_notional += qty * trade_;
         Cohort& open = open_short_;
-        if (open.qty > 0 && std::abs(open.entry / trade_ - 1.0) >= kShortBand) {
+        if (open.qty > 0 && std::abs(open.entry - trade_) >= kShortBand * trade_) {
             // The price left the band: that cohort is complete and joins the others.
-            insert_for_trigger(extra_short_, open, Side::Short);
+            book(Side::Short).add(open, trigger_key<Side::Short>(open.liquidation_price));
             open.qty = 0;
         }
         open.entry = open.qty > 0 ? (open.entry * open.qty + trade_ * qty) / (open.qty + qty) : trade_;
@@ -442,60 +676,68 @@ void PathSimulation::exogenous_flow(double t, double dt) {
 void PathSimulation::update_index() {
     // M5: each spot venue's log gap to V closes toward the perp's gap at the arbitrage rate and decays at its
     // own anchor rate; exact Ornstein-Uhlenbeck update with stationary noise venue_noise.
-    const double kappa = p_.arbitrage_rate_per_s * regime_arbitrage_;
-    const double rate = kappa + p_.spot_anchor_rate_per_s;
-    const double perp_gap = std::log1p(-book_.displacement());  // log(P / V)
-    const double target = rate > 0 ? kappa / rate * perp_gap : 0.0;
-    const double keep = decays_.venue_keep, noise = decays_.venue_noise;
+    index_displacement_ = book_.displacement();
+    const double perp_gap = detail::log1p_near_zero(-index_displacement_);  // log(P / V)
+    perp_gap_ = perp_gap;
+    const double target = index_pull_ * perp_gap;
+    const double keep = decays_->venue_keep, noise = decays_->venue_noise;
     const int k = std::clamp(p_.spot_venues, 1, static_cast<int>(venues_.size()));
-    std::array<double, 16> gaps{};
-    for (int i = 0; i < k; ++i) {
+    const auto step_venue = [&](int i) {
         venues_[i] = target + (venues_[i] - target) * keep + (noise > 0 ? noise * normal_(rng_) : 0.0);
-        gaps[i] = venues_[i];
+    };
+    if (k == 3) {  // the default, unrolled: a loop of three trips is a branch to mispredict every step
+        step_venue(0);
+        step_venue(1);
+        step_venue(2);
+    } else {
+        for (int i = 0; i < k; ++i) step_venue(i);
     }
     if (p_.index_aggregation == IndexAggregation::Mean) {
         double sum = 0;
-        for (int i = 0; i < k; ++i) sum += std::exp(gaps[i]);
+        for (int i = 0; i < k; ++i) sum += std::exp(venues_[i]);
         index_ = fundamental_ * sum / k;
     } else if (k == 3) {
-        index_ = fundamental_ * std::exp(median3(gaps[0], gaps[1], gaps[2]));
+        index_ = fundamental_ * detail::exp_near_zero(median3(venues_[0], venues_[1], venues_[2]));
     } else {
+        std::array<double, 16> gaps;
+        std::copy(venues_.begin(), venues_.begin() + k, gaps.begin());
         std::sort(gaps.begin(), gaps.begin() + k);
         index_ = k % 2 ? fundamental_ * std::exp(gaps[k / 2])
                        : 0.5 * fundamental_ * (std::exp(gaps[k / 2 - 1]) + std::exp(gaps[k / 2]));
     }
-    basis_ema_ += decays_.basis_weight * ((trade_ - index_) - basis_ema_);
+    basis_ema_ += decays_->basis_weight * ((trade_ - index_) - basis_ema_);
 }
 
-double PathSimulation::fill_price(Side side, double qty, double* consumed_out) const {
+double PathSimulation::fill_price(Side side, double qty) const {
     // A long's liquidation sells (walks the bids), a short's buys.
-    const double c = (side == Side::Long ? 1.0 : -1.0) * qty * fundamental_;
-    if (consumed_out) *consumed_out = c;
-    return fundamental_ * (1.0 - book_.average_displacement(book_.consumed(), book_.consumed() + c));
+    return fundamental_ * (1.0 - book_.preview((side == Side::Long ? 1.0 : -1.0) * qty * fundamental_));
 }
 
-void PathSimulation::enqueue(Side side, double qty, double entry, double leverage, double position_qty, double mark) {
-    Backlog& b = side == Side::Long ? long_backlog_ : short_backlog_;
-    const double margin = qty * entry / leverage;
+template <Side S>
+void PathSimulation::enqueue(double qty, double entry_value, double margin, double count, double mark) {
+    Backlog& b = S == Side::Long ? long_backlog_ : short_backlog_;
     b.qty += qty;
-    b.entry_value += qty * entry;
+    b.entry_value += entry_value;
     b.margin += margin;
     margin_taken_ += margin;
-    if (side == Side::Long) {
+    const double notional = qty * mark;
+    if constexpr (S == Side::Long) {
         out_.trader_margin_lost_long += margin;
-        out_.liquidated_long_notional += qty * mark;
-        out_.liquidated_long_count += qty / position_qty;
-        step_liq_long_ += qty * mark;
+        out_.liquidated_long_notional += notional;
+        out_.liquidated_long_count += count;
+        step_liq_long_ += notional;
     } else {
         out_.trader_margin_lost_short += margin;
-        out_.liquidated_short_notional += qty * mark;
-        out_.liquidated_short_count += qty / position_qty;
-        step_liq_short_ += qty * mark;
+        out_.liquidated_short_notional += notional;
+        out_.liquidated_short_count += count;
+        step_liq_short_ += notional;
     }
 }
 
-void PathSimulation::take_over(Cohort& c, Side side, double mark, std::vector<Cohort>& extra) {
+template <Side S>
+void PathSimulation::take_over(const Cohort& c, double mark) {
     if (c.qty <= 0) return;  // emptied by ADL
+    ++counters_.take_overs;
     // M8 partial liquidation: a position in a high bracket is cut to the bracket below and keeps its rest,
     // whose lower maintenance rate puts its liquidation price further away.
     if (p_.partial_liquidation && c.tier > 0) {
@@ -503,140 +745,180 @@ void PathSimulation::take_over(Cohort& c, Side side, double mark, std::vector<Co
         const double target = tiers_[c.tier - 1].notional_cap * (1.0 - 1e-9);
         const double close = std::clamp(1.0 - target / position_notional, 0.0, 1.0);
         if (close > 0 && close < 1) {
-            Cohort rest = c;
-            rest.qty = c.qty * (1.0 - close);
-            rest.position_qty = c.position_qty * (1.0 - close);
-            try {
-                const auto q = isolated_liquidation({side, rest.entry, rest.position_qty, rest.position_qty * rest.entry / rest.leverage},
-                                                    tiers_, {p_.liquidation_fee, Venue::Generic});
-                const bool crossed = side == Side::Long ? mark <= q.liquidation_price : mark >= q.liquidation_price;
-                if (q.liquidates && !crossed && q.tier < c.tier) {
-                    rest.liquidation_price = q.liquidation_price;
-                    rest.tier = static_cast<std::uint8_t>(q.tier);
-                    enqueue(side, c.qty - rest.qty, c.entry, c.leverage, c.position_qty, mark);
-                    insert_for_trigger(extra, rest, side);
-                    c.qty = 0;
-                    return;
-                }
-            } catch (const InputError&) {
-                // The remainder would itself be past liquidation: close it all.
+            const double rest_qty = c.qty * (1.0 - close);
+            const double rest_position_qty = c.position_qty * (1.0 - close);
+            // The margin module's generic quote of the rest, without its exceptions: invalid where
+            // isolated_liquidation would throw (the rest would itself be past liquidation: close it all).
+            const GenericLiquidation::Quote q = liquidation_.quote(S, c.entry, rest_position_qty, c.leverage);
+            const bool crossed = S == Side::Long ? mark <= q.price : mark >= q.price;
+            if (q.valid && q.liquidates && !crossed && q.tier < c.tier) {
+                const double qty = c.qty - rest_qty;
+                enqueue<S>(qty, qty * c.entry, qty * c.entry / c.leverage, qty / c.position_qty, mark);
+                // Built field by field: a whole-struct copy here compiled to a slow `rep movs`.
+                const Cohort rest{q.price,
+                                  c.entry,
+                                  rest_qty,
+                                  rest_position_qty,
+                                  c.leverage,
+                                  c.size_class,
+                                  static_cast<std::uint8_t>(q.tier),
+                                  c.flags};
+                book(S).add(rest, trigger_key<S>(q.price));
+                ++counters_.partial_cuts;
+                return;
             }
         }
     }
-    enqueue(side, c.qty, c.entry, c.leverage, c.position_qty, mark);
-    c.qty = 0;
+    enqueue<S>(c.qty, c.qty * c.entry, c.qty * c.entry / c.leverage, c.qty / c.position_qty, mark);
 }
 
-bool PathSimulation::heap_before(Side side, const std::pair<double, std::uint32_t>& a,
-                                 const std::pair<double, std::uint32_t>& b) const {
-    // std heaps put the greatest on top: for longs the highest liquidation price, for shorts the lowest.
-    // Ties go to the lower run, so the order depends on nothing but the path.
-    if (a.first != b.first) return side == Side::Long ? a.first < b.first : a.first > b.first;
-    return a.second > b.second;
+template <Side S>
+void PathSimulation::take_grid_run(std::uint32_t k, double mark) {
+    // Every crossed cohort of run k at once (longs from their highest entry down, shorts from the lowest up);
+    // the run goes back into the queue under its first cohort not crossed.
+    SideBook& b = book(S);
+    const CohortRun& run = (S == Side::Long ? pop_.long_runs : pop_.short_runs)[k];
+    const double* entries = pop_.entries.data();
+    constexpr std::int64_t step = S == Side::Long ? -1 : 1;
+    const std::int64_t end = S == Side::Long ? static_cast<std::int64_t>(run.first_alive) - 1
+                                             : static_cast<std::int64_t>(run.last_alive);
+    const std::int64_t from = b.next[k];
+    std::int64_t to = from + step;
+    const double mark_key = trigger_key<S>(mark);
+    for (; to != end; to += step) {
+        const double key = trigger_key<S>(entries[to] * run.ratio);
+        if (key < mark_key) {
+            b.queue.insert(k, key);
+            break;
+        }
+    }
+    b.next[k] = to;
+
+    if ((p_.partial_liquidation && run.tier > 0) || !b.left.empty()) {
+        // Partial cuts (each cohort's rest has its own liquidation price) and ADL shares: cohort by cohort.
+        const std::size_t ne = pop_.entries.size();
+        for (std::int64_t e = from; e != to; e += step) {
+            Cohort c = pop_.cohort(S, k, static_cast<std::size_t>(e));
+            if (!b.left.empty()) c.qty *= b.left[k * ne + static_cast<std::size_t>(e)];
+            take_over<S>(c, mark);
+        }
+        return;
+    }
+    // Closed in full: a run's cohorts differ only in their entry, so quantity, entry value, margin and
+    // position count are sums over the entry weights, and the crossed block is one take-over.
+    const double per_weight =
+        (S == Side::Long ? pop_.long_qty_per_weight : pop_.short_qty_per_weight) * run.weight;
+    const double* weights = pop_.entry_weights.data();
+    double qty = 0, entry_value = 0;
+    for (std::int64_t e = from; e != to; e += step) {
+        const double q = per_weight * weights[e];
+        qty += q;
+        entry_value += q * entries[e];
+    }
+    if (qty <= 0) return;
+    enqueue<S>(qty, entry_value, entry_value / run.leverage, entry_value / run.position_notional, mark);
+    counters_.take_overs += static_cast<std::size_t>(step * (to - from));
+    ++counters_.grid_blocks;
 }
 
-void PathSimulation::init_frontier(Side side) {
-    Frontier& f = frontier(side);
+void PathSimulation::init_book(Side side) {
+    SideBook& b = book(side);
     const auto& runs = side == Side::Long ? pop_.long_runs : pop_.short_runs;
-    f.heap.clear();
-    f.next.resize(runs.size());
-    f.left.clear();
+    const auto& cohorts = side == Side::Long ? pop_.longs : pop_.shorts;
+    const double sign = side == Side::Long ? 1.0 : -1.0;
+    b.runs = static_cast<std::uint32_t>(runs.size());
+    b.queue.reset(side, p_.reference_price, 2 * (runs.size() + cohorts.size()) + 64);
+    b.next.resize(runs.size());
+    b.left.clear();
+    b.pool.clear();
+    b.free.clear();
     for (std::size_t k = 0; k < runs.size(); ++k) {
         const auto& run = runs[k];
         // Longs trigger from their highest entry down, shorts from their lowest up.
-        f.next[k] = side == Side::Long ? static_cast<std::int64_t>(run.last_alive) - 1 : run.first_alive;
-        f.heap.emplace_back(pop_.entries[static_cast<std::size_t>(f.next[k])] * run.ratio, static_cast<std::uint32_t>(k));
+        b.next[k] = side == Side::Long ? static_cast<std::int64_t>(run.last_alive) - 1 : run.first_alive;
+        b.queue.insert(static_cast<std::uint32_t>(k),
+                       sign * (pop_.entries[static_cast<std::size_t>(b.next[k])] * run.ratio));
     }
-    std::make_heap(f.heap.begin(), f.heap.end(), [this, side](const auto& a, const auto& b) { return heap_before(side, a, b); });
+    // Explicit cohorts join the pool.
+    for (const Cohort& c : cohorts) b.add(c, sign * c.liquidation_price);
 }
 
 template <class Visit>
 void PathSimulation::for_each_alive(Side side, Visit&& visit) {
-    const Frontier& f = frontier(side);
+    const SideBook& b = book(side);
     const auto& runs = side == Side::Long ? pop_.long_runs : pop_.short_runs;
     const std::size_t ne = pop_.entries.size();
     for (std::size_t k = 0; k < runs.size(); ++k) {
         const auto& run = runs[k];
-        const std::int64_t lo = side == Side::Long ? run.first_alive : f.next[k];
-        const std::int64_t hi = side == Side::Long ? f.next[k] + 1 : run.last_alive;
+        const std::int64_t lo = side == Side::Long ? run.first_alive : b.next[k];
+        const std::int64_t hi = side == Side::Long ? b.next[k] + 1 : run.last_alive;
         for (std::int64_t e = lo; e < hi; ++e) {
             Cohort c = pop_.cohort(side, k, static_cast<std::size_t>(e));
             const std::size_t id = k * ne + static_cast<std::size_t>(e);
-            if (!f.left.empty()) c.qty *= f.left[id];
+            if (!b.left.empty()) c.qty *= b.left[id];
             visit(c, static_cast<std::int64_t>(id), std::size_t{0});
         }
     }
-    auto& extra = side == Side::Long ? extra_long_ : extra_short_;
-    for (std::size_t i = 0; i < extra.size(); ++i) visit(extra[i], std::int64_t{-1}, i);
-    if (side == Side::Short && open_short_.qty > 0) visit(open_short_, std::int64_t{-1}, extra.size());
+    // Free slots have qty 0: the visitors skip them.
+    auto& pool = book(side).pool;
+    for (std::size_t i = 0; i < pool.size(); ++i) visit(pool[i], std::int64_t{-1}, i);
+    if (side == Side::Short && open_short_.qty > 0) visit(open_short_, std::int64_t{-1}, pool.size());
 }
 
-double PathSimulation::trigger_side(Side side, double mark) {
-    const double before = side == Side::Long ? step_liq_long_ : step_liq_short_;
-    Frontier& f = frontier(side);
-    auto& extra = side == Side::Long ? extra_long_ : extra_short_;
-    const auto& runs = side == Side::Long ? pop_.long_runs : pop_.short_runs;
-    const auto crossed = [side, mark](double liquidation_price) {
-        return side == Side::Long ? mark <= liquidation_price : mark >= liquidation_price;
-    };
-    const auto before_in_heap = [this, side](const auto& a, const auto& b) { return heap_before(side, a, b); };
-    while (!f.heap.empty() && crossed(f.heap.front().first)) {
-        std::pop_heap(f.heap.begin(), f.heap.end(), before_in_heap);
-        const std::uint32_t k = f.heap.back().second;
-        f.heap.pop_back();
-        const auto e = static_cast<std::size_t>(f.next[k]);
-        Cohort c = pop_.cohort(side, k, e);
-        if (!f.left.empty()) c.qty *= f.left[k * pop_.entries.size() + e];
-        // Advance the run; it rejoins the heap with its next cohort.
-        f.next[k] += side == Side::Long ? -1 : 1;
-        const bool more = side == Side::Long ? f.next[k] >= static_cast<std::int64_t>(runs[k].first_alive)
-                                             : f.next[k] < static_cast<std::int64_t>(runs[k].last_alive);
-        if (more) {
-            f.heap.emplace_back(pop_.entries[static_cast<std::size_t>(f.next[k])] * runs[k].ratio, k);
-            std::push_heap(f.heap.begin(), f.heap.end(), before_in_heap);
+template <Side S>
+void PathSimulation::take_crossed(double mark) {
+    SideBook& b = book(S);
+    b.queue.take_at_or_above(trigger_key<S>(mark), [&](std::uint32_t item) {
+        if (item < b.runs) {
+            take_grid_run<S>(item, mark);
+        } else {
+            take_over<S>(b.release(item - b.runs), mark);
         }
-        take_over(c, side, mark, extra);
-    }
-    while (!extra.empty() && crossed(extra.front().liquidation_price)) {
-        std::pop_heap(extra.begin(), extra.end(), trigger_order(side));
-        Cohort c = extra.back();
-        extra.pop_back();
-        take_over(c, side, mark, extra);
-    }
-    if (side == Side::Short && open_short_.qty > 0 && crossed(open_short_.liquidation_price)) {
-        Cohort c = open_short_;
+    });
+    if (S == Side::Short && open_short_.qty > 0 && mark >= open_short_.liquidation_price) {
+        const Cohort c = open_short_;
         open_short_.qty = 0;
-        take_over(c, side, mark, extra);
+        take_over<S>(c, mark);
     }
-    return (side == Side::Long ? step_liq_long_ : step_liq_short_) - before;
 }
 
-double PathSimulation::trigger(double mark) {
-    if (!p_.liquidation_enabled) return 0;
-    return trigger_side(Side::Long, mark) + trigger_side(Side::Short, mark);
+double PathSimulation::take_all_crossed(double mark) {
+    const double before = step_liq_long_ + step_liq_short_;
+    if (longs_.queue.max_key() >= trigger_key<Side::Long>(mark)) take_crossed<Side::Long>(mark);
+    if (shorts_.queue.max_key() >= trigger_key<Side::Short>(mark) ||
+        (open_short_.qty > 0 && mark >= open_short_.liquidation_price)) {
+        take_crossed<Side::Short>(mark);
+    }
+    return step_liq_long_ + step_liq_short_ - before;
 }
 
 double PathSimulation::deleverage(Side liquidated, double qty, double price) {
     // M10: close opposite positions in profit, best-ranked first, at the liquidated position's bankruptcy
     // price. No book impact. Returns the quantity it could match.
-    if (options_.check_invariants && fund_.enabled() && fund_.available() > 1e-9 * std::max(1.0, fund_.initial())) {
-        violation(rows_.empty() ? 0.0 : rows_.back().time_s, "ADL while the insurance fund still holds " + std::to_string(fund_.balance()));
+    if (options_.check_invariants && fund_.enabled() &&
+        fund_.available() > 1e-9 * std::max(1.0, fund_.initial())) {
+        violation(steps_.empty() ? 0.0 : steps_.back().time_s,
+                  "ADL while the insurance fund still holds " + std::to_string(fund_.balance()));
     }
     const Side side = opposite(liquidated);
-    Frontier& f = frontier(side);
-    const std::size_t grid_size = (side == Side::Long ? pop_.long_runs : pop_.short_runs).size() * pop_.entries.size();
+    SideBook& f = book(side);
+    const std::size_t grid_size =
+        (side == Side::Long ? pop_.long_runs : pop_.short_runs).size() * pop_.entries.size();
     if (f.left.empty()) f.left.assign(grid_size, 1.0);  // first ADL on this side: track what it takes
-    auto& extra = side == Side::Long ? extra_long_ : extra_short_;
+    auto& extra = f.pool;
     adl_queue_.clear();
     for_each_alive(side, [&](const Cohort& c, std::int64_t id, std::size_t extra_index) {
         if (c.qty <= 0) return;
         const bool in_profit = side == Side::Short ? c.entry > mark_ : c.entry < mark_;
         if (!in_profit) return;
-        const auto key = static_cast<std::uint32_t>(id >= 0 ? static_cast<std::size_t>(id) : grid_size + extra_index);
+        const auto key =
+            static_cast<std::uint32_t>(id >= 0 ? static_cast<std::size_t>(id) : grid_size + extra_index);
         adl_queue_.emplace_back(adl_score(p_.adl_ranking, side, c.entry, mark_, c.qty, c.margin()), key);
     });
     // Highest score first; ties by position in the book, so the order never depends on anything but the path.
-    const auto worse = [](const auto& a, const auto& b) { return a.first < b.first || (a.first == b.first && a.second > b.second); };
+    const auto worse = [](const auto& a, const auto& b) {
+        return a.first < b.first || (a.first == b.first && a.second > b.second);
+    };
     std::make_heap(adl_queue_.begin(), adl_queue_.end(), worse);
     double matched = 0;
     const std::size_t ne = pop_.entries.size();
@@ -677,7 +959,9 @@ void PathSimulation::absorb(double equity) {
         return;
     }
     const double shortfall = -equity;
-    const double paid = !fund_.enabled() ? 0.0 : p_.adl_enabled ? std::min(shortfall, fund_.available()) : shortfall;
+    const double paid = !fund_.enabled() ? 0.0
+                        : p_.adl_enabled ? std::min(shortfall, fund_.available())
+                                         : shortfall;
     if (paid > 0) {
         fund_.pay(paid);
         out_.fund_payout += paid;
@@ -688,16 +972,14 @@ void PathSimulation::absorb(double equity) {
 
 void PathSimulation::mark_fund_depleted() {
     out_.fund_depleted = 1;
-    if (fund_depletion_time_ < 0) fund_depletion_time_ = rows_.empty() ? 0.0 : rows_.back().time_s;
+    if (fund_depletion_time_ < 0) fund_depletion_time_ = steps_.empty() ? 0.0 : steps_.back().time_s;
 }
 
 double PathSimulation::fill(Side side, double qty, double entry_value, double margin, double part) {
     // Sends `part` of a (qty, entry_value, margin) liquidation to the book; returns the equity it leaves.
     const double sign = side == Side::Long ? 1.0 : -1.0;
     const double q = part * qty;
-    double consumed;
-    const double price = fill_price(side, q, &consumed);
-    book_.execute(consumed);
+    const double price = fundamental_ * (1.0 - book_.execute(sign * q * fundamental_));
     transfers_book_ += sign * (part * entry_value - q * price);
     return sign * (q * price - part * (entry_value - sign * margin));
 }
@@ -709,8 +991,18 @@ void PathSimulation::settle(Side side, double qty, double entry_value, double ma
         return -sign * (part * qty * fill_price(side, part * qty) - part * bankrupt_value);
     };
     const double available = fund_.available();
-    if (!p_.adl_enabled || shortfall_of(1.0) <= available) {
+    if (!p_.adl_enabled) {
         absorb(fill(side, qty, entry_value, margin, 1.0));
+        return;
+    }
+    // The whole order, previewed once: when the fund covers its shortfall it is executed as previewed.
+    const double c = sign * qty * fundamental_;
+    double end_displacement;
+    const double price = fundamental_ * (1.0 - book_.preview(c, &end_displacement));
+    if (-sign * (1.0 * qty * price - 1.0 * bankrupt_value) <= available) {
+        book_.commit(c, end_displacement);
+        transfers_book_ += sign * (1.0 * entry_value - qty * price);
+        absorb(sign * (qty * price - 1.0 * (entry_value - sign * margin)));
         return;
     }
     // M10: the fund cannot cover it all. Send to the book only the part whose shortfall the fund can pay
@@ -757,9 +1049,11 @@ void PathSimulation::liquidation_waves(double dt) {
     step_waves_ = 0;
     int rounds = 0;
     bool capped = false;
+    double triggered_at = std::numeric_limits<double>::quiet_NaN();
     while (true) {
         mark_ = mark_price(p_, index_, basis_ema_, trade_);
         const double triggered = trigger(mark_);
+        triggered_at = mark_;
         if (triggered > 0) ++step_waves_;
         if ((long_backlog_.empty() && short_backlog_.empty()) || capacity <= 0) break;
         if (rounds++ >= p_.max_waves) {
@@ -770,9 +1064,10 @@ void PathSimulation::liquidation_waves(double dt) {
         capacity -= execute_backlog(Side::Short, capacity);
         trade_ = book_.price(fundamental_);
     }
-    // Whatever the mark has crossed is in the engine's hands by the end of the step.
+    // Whatever the mark has crossed is in the engine's hands by the end of the step (nothing new when no fill
+    // moved it since the last trigger: a partial cut's rest is never left crossed).
     mark_ = mark_price(p_, index_, basis_ema_, trade_);
-    trigger(mark_);
+    if (mark_ != triggered_at) trigger(mark_);
     if (capped && !(long_backlog_.empty() && short_backlog_.empty())) ++out_.wave_cap_hits;
     out_.n_waves += step_waves_;
     out_.max_waves_in_step = std::max(out_.max_waves_in_step, static_cast<double>(step_waves_));
@@ -780,10 +1075,14 @@ void PathSimulation::liquidation_waves(double dt) {
 }
 
 void PathSimulation::update_stress() {
-    log_trade_ = std::log(trade_);
-    stress_ema_ += decays_.stress_weight * (log_trade_ - stress_ema_);
-    momentum_ema_ += decays_.momentum_weight * (log_trade_ - momentum_ema_);
-    liquidation_flow_ = liquidation_flow_ * decays_.flow_keep + (step_liq_long_ + step_liq_short_) / kLiquidationFlowTimescale;
+    // log P = log V + log(P / V): update_index already took the second log unless a fill moved the book
+    // since.
+    const double x = book_.displacement();
+    log_trade_ = log_fundamental_ + (x == index_displacement_ ? perp_gap_ : detail::log1p_near_zero(-x));
+    stress_ema_ += decays_->stress_weight * (log_trade_ - stress_ema_);
+    momentum_ema_ += decays_->momentum_weight * (log_trade_ - momentum_ema_);
+    liquidation_flow_ = liquidation_flow_ * decays_->flow_keep +
+                        (step_liq_long_ + step_liq_short_) * (1.0 / kLiquidationFlowTimescale);
 }
 
 void PathSimulation::violation(double t, const std::string& what) const {
@@ -796,11 +1095,12 @@ void PathSimulation::check_invariants(double t) {
     // Money: what liquidated traders lost equals what went to their counterparties, the fund and the
     // exchange, less bad debt, plus what still waits in the backlog.
     const double backlog_margin = long_backlog_.margin + short_backlog_.margin;
-    const double accounted = transfers_book_ + transfers_adl_ + (fund_.balance() - fund_.initial()) + exchange_revenue_ -
-                             out_.bad_debt + backlog_margin;
+    const double accounted = transfers_book_ + transfers_adl_ + (fund_.balance() - fund_.initial()) +
+                             exchange_revenue_ - out_.bad_debt + backlog_margin;
     const double scale = std::max({1.0, margin_taken_, std::abs(transfers_book_), fund_.initial()});
     if (std::abs(margin_taken_ - accounted) > 1e-9 * scale) {
-        violation(t, "money not conserved: margin taken " + std::to_string(margin_taken_) + " vs accounted " + std::to_string(accounted));
+        violation(t, "money not conserved: margin taken " + std::to_string(margin_taken_) + " vs accounted " +
+                         std::to_string(accounted));
     }
     if (p_.adl_enabled && fund_.balance() < -1e-9 * std::max(1.0, fund_.initial())) {
         violation(t, "insurance fund negative with ADL enabled: " + std::to_string(fund_.balance()));
@@ -809,10 +1109,11 @@ void PathSimulation::check_invariants(double t) {
     // No position outside the engine's hands is past its liquidation price: a full scan, not the heaps.
     for (const Side side : {Side::Long, Side::Short}) {
         for_each_alive(side, [&](const Cohort& c, std::int64_t, std::size_t) {
-            const bool crossed = side == Side::Long ? mark_ <= c.liquidation_price : mark_ >= c.liquidation_price;
+            const bool crossed =
+                side == Side::Long ? mark_ <= c.liquidation_price : mark_ >= c.liquidation_price;
             if (c.qty > 0 && crossed) {
-                violation(t, std::string(side_name(side)) + " open past its liquidation price " + std::to_string(c.liquidation_price) +
-                                 " at mark " + std::to_string(mark_));
+                violation(t, std::string(side_name(side)) + " open past its liquidation price " +
+                                 std::to_string(c.liquidation_price) + " at mark " + std::to_string(mark_));
             }
         });
     }
@@ -820,29 +1121,43 @@ void PathSimulation::check_invariants(double t) {
 
 PathOutputs PathSimulation::run() {
     double t = 0;
-    rows_.push_back({0.0, fundamental_, trade_, index_, mark_, depth_, 0, 0, 0, fund_.balance(), 0, 0});
+    steps_.push_back({0.0, fundamental_, trade_, index_, 0.0});
+    if (tracing_)
+        rows_.push_back({0.0, fundamental_, trade_, index_, mark_, depth_, 0, 0, 0, fund_.balance(), 0, 0});
     bool active = true;
     while (t < p_.horizon_s - 1e-9) {
         const double dt = choose_dt(t, active);
         update_decays(dt);
+        // The share of the shock (M1) that falls in this step.
+        shock_share_ = !p_.shock_enabled ? 0.0
+                       : p_.shock_duration_s > 0
+                           ? std::max(0.0, std::min(t + dt, p_.shock_start_s + p_.shock_duration_s) -
+                                               std::max(t, p_.shock_start_s)) /
+                                 p_.shock_duration_s
+                           : (t <= p_.shock_start_s && p_.shock_start_s < t + dt ? 1.0 : 0.0);
         const double displacement_before = book_.displacement();
         step_liq_long_ = step_liq_short_ = step_adl_ = 0;
 
         move_fundamental(t, dt);
         update_depth();
-        exogenous_flow(t, dt);
+        exogenous_flow(dt);
         update_index();
         liquidation_waves(dt);
         update_stress();
+        previous_t_ = t;
         t += dt;
         if (options_.check_invariants) check_invariants(t);
 
         const double backlog = (long_backlog_.qty + short_backlog_.qty) * fundamental_;
-        rows_.push_back({t, fundamental_, trade_, index_, mark_, depth_, backlog, step_liq_long_, step_liq_short_,
-                         fund_.balance(), step_adl_, static_cast<double>(step_waves_)});
+        steps_.push_back({t, fundamental_, trade_, index_, step_liq_long_ + step_liq_short_});
+        if (tracing_) {
+            rows_.push_back({t, fundamental_, trade_, index_, mark_, depth_, backlog, step_liq_long_,
+                             step_liq_short_, fund_.balance(), step_adl_, static_cast<double>(step_waves_)});
+        }
         // The clock stays fine while forced or exogenous flow moves the book; the fundamental's diffusion and
         // the venues' noise are exact at any step, so they alone never hold it fine.
-        const bool shocking = p_.shock_enabled && t >= p_.shock_start_s - 1e-9 && t < p_.shock_start_s + p_.shock_duration_s - 1e-9;
+        const bool shocking = p_.shock_enabled && t >= p_.shock_start_s - 1e-9 &&
+                              t < p_.shock_start_s + p_.shock_duration_s - 1e-9;
         const double moved = std::abs(book_.displacement() - displacement_before);
         // A trickle of liquidations too small to move the book does not hold the clock fine either.
         const bool liquidating = step_liq_long_ + step_liq_short_ > p_.quiet_move * base_depth_;
@@ -855,16 +1170,35 @@ PathOutputs PathSimulation::finish() {
     PathOutputs& o = out_;
     const double p0 = p_.reference_price;
     const double t0 = p_.shock_enabled ? p_.shock_start_s : 0.0;
-    const auto& r = rows_;
+    const auto& r = steps_;
     const std::size_t n = r.size();
     o.n_steps = static_cast<double>(n - 1);
+    counters_.steps = n - 1;
 
-    // Trough, and the running trough for the recovery at fixed times.
+    // Trough, and the running trough for the recovery at fixed times (one pass: rows are in time order, so
+    // the recovery at `when` is the last row at or before it against the lowest price up to there).
     std::size_t trough_at = 0;
     double spot_min = r[0].index_price;
-    for (std::size_t i = 1; i < n; ++i) {
-        if (r[i].trade_price < r[trough_at].trade_price) trough_at = i;
+    const double whens[3] = {t0 + 3600.0, t0 + 14400.0, p_.horizon_s};
+    std::size_t last_row[3];  // the last row at or before each `when` (rows start at t = 0 <= when)
+    for (int j = 0; j < 3; ++j) {
+        const auto after =
+            std::upper_bound(r.begin(), r.end(), whens[j] + 1e-9,
+                             [](double when, const StepRow& row) { return when < row.time_s; });
+        last_row[j] = static_cast<std::size_t>(std::max<std::ptrdiff_t>(after - r.begin(), 1)) - 1;
+    }
+    double running = p0, running_at[3] = {p0, p0, p0}, price_at[3] = {p0, p0, p0};
+    for (std::size_t i = 0; i < n; ++i) {
+        const double price = r[i].trade_price;
+        if (price < r[trough_at].trade_price) trough_at = i;
         spot_min = std::min(spot_min, r[i].index_price);
+        running = std::min(running, price);
+        for (int j = 0; j < 3; ++j) {
+            if (i == last_row[j]) {
+                running_at[j] = running;
+                price_at[j] = price;
+            }
+        }
     }
     const double trough = r[trough_at].trade_price;
     const double t_trough = r[trough_at].time_s;
@@ -875,17 +1209,13 @@ PathOutputs PathSimulation::finish() {
     o.amplification = exogenous > 0 ? o.max_drawdown / exogenous : 0.0;
     o.final_price = r.back().trade_price;
     o.final_fundamental = r.back().fundamental;
-    const auto recovered_at = [&](double when) {
-        double running = p0, price = r.back().trade_price;
-        for (std::size_t i = 0; i < n && r[i].time_s <= when + 1e-9; ++i) {
-            running = std::min(running, r[i].trade_price);
-            price = r[i].trade_price;
-        }
-        return p0 - running > 1e-12 * p0 ? (price - running) / (p0 - running) : 1.0;
+    const auto recovered = [&](int j) {
+        const double low = running_at[j];
+        return p0 - low > 1e-12 * p0 ? (price_at[j] - low) / (p0 - low) : 1.0;
     };
-    o.recovered_1h = recovered_at(t0 + 3600.0);
-    o.recovered_4h = recovered_at(t0 + 14400.0);
-    o.recovered_end = recovered_at(p_.horizon_s);
+    o.recovered_1h = recovered(0);
+    o.recovered_4h = recovered(1);
+    o.recovered_end = recovered(2);
     // After the trough: recovery times (censored at the horizon), the squeeze, the overshoot above V.
     const double drop = p0 - trough;
     double t50 = -1, t90 = -1, peak = trough, overshoot = 0;
@@ -898,8 +1228,10 @@ PathOutputs PathSimulation::finish() {
     };
     for (std::size_t i = trough_at; i < n; ++i) {
         const double price = r[i].trade_price;
-        if (t50 < 0 && price >= trough + 0.5 * drop) t50 = i > trough_at ? crossing(i, trough + 0.5 * drop) : 0.0;
-        if (t90 < 0 && price >= trough + 0.9 * drop) t90 = i > trough_at ? crossing(i, trough + 0.9 * drop) : 0.0;
+        if (t50 < 0 && price >= trough + 0.5 * drop)
+            t50 = i > trough_at ? crossing(i, trough + 0.5 * drop) : 0.0;
+        if (t90 < 0 && price >= trough + 0.9 * drop)
+            t90 = i > trough_at ? crossing(i, trough + 0.9 * drop) : 0.0;
         peak = std::max(peak, price);
         overshoot = std::max(overshoot, price / r[i].fundamental - 1.0);
     }
@@ -918,10 +1250,10 @@ PathOutputs PathSimulation::finish() {
     double window = 0, cumulative = 0, t05 = -1, t95 = -1;
     std::size_t first = 1;
     for (std::size_t i = 1; i < n; ++i) {
-        const double liq = r[i].liquidated_long + r[i].liquidated_short;
+        const double liq = r[i].liquidated;
         window += liq;
         while (r[first].time_s <= r[i].time_s - 60.0) {
-            window -= r[first].liquidated_long + r[first].liquidated_short;
+            window -= r[first].liquidated;
             ++first;
         }
         o.peak_liquidations_per_min = std::max(o.peak_liquidations_per_min, window);
@@ -934,11 +1266,13 @@ PathOutputs PathSimulation::finish() {
     o.trader_margin_lost = o.trader_margin_lost_long + o.trader_margin_lost_short;
     o.fund_min = fund_.min_balance();
     o.fund_final = fund_.balance();
-    o.fund_depletion_time_s = fund_depletion_time_ >= 0 ? std::max(0.0, fund_depletion_time_ - t0) : p_.horizon_s - t0;
+    o.fund_depletion_time_s =
+        fund_depletion_time_ >= 0 ? std::max(0.0, fund_depletion_time_ - t0) : p_.horizon_s - t0;
     const double backlog_margin = long_backlog_.margin + short_backlog_.margin;
-    const double accounted = transfers_book_ + transfers_adl_ + (fund_.balance() - fund_.initial()) + exchange_revenue_ -
-                             o.bad_debt + backlog_margin;
-    o.conservation_error = std::abs(margin_taken_ - accounted) / std::max({1.0, margin_taken_, std::abs(transfers_book_)});
+    const double accounted = transfers_book_ + transfers_adl_ + (fund_.balance() - fund_.initial()) +
+                             exchange_revenue_ - o.bad_debt + backlog_margin;
+    o.conservation_error =
+        std::abs(margin_taken_ - accounted) / std::max({1.0, margin_taken_, std::abs(transfers_book_)});
     return o;
 }
 
@@ -948,10 +1282,14 @@ PathOutputs CascadeEngine::simulate(const CascadeParams& params, std::uint64_t s
                                     PathTrace* trace) {
     Impl& impl = *impl_;
     impl.cohort_count = impl.population.cohort_count();
-    PathSimulation sim(params, impl.tiers, impl.options, impl.population, impl.rows, impl.adl_queue, impl.long_frontier,
-                       impl.short_frontier, seed, path_index);
+    if (impl.liquidation_fee != params.liquidation_fee) {
+        impl.liquidation = GenericLiquidation(impl.tiers, params.liquidation_fee);
+        impl.liquidation_fee = params.liquidation_fee;
+    }
+    PathSimulation sim(params, impl.tiers, impl.liquidation, impl.options, impl.population, impl.buffers,
+                       impl.counters, seed, path_index, trace != nullptr);
     PathOutputs out = sim.run();
-    if (trace) trace->rows.assign(impl.rows.begin(), impl.rows.end());
+    if (trace) trace->rows.assign(impl.buffers.rows.begin(), impl.buffers.rows.end());
     return out;
 }
 

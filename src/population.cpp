@@ -12,7 +12,9 @@
 namespace wipeout {
 namespace {
 
-double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+double normal_cdf(double z) {
+    return 0.5 * std::erfc(-z / std::sqrt(2.0));
+}
 
 // Entry levels, ascending: a Gaussian grid in log price over +-3 dispersions, plus round-number levels
 // (multiples of round_step * P0) that carry round_share of the mass ("loaded springs").
@@ -36,7 +38,8 @@ void entry_levels(const CascadeParams& p, Population& out) {
     double round_total = 0;
     if (p.round_share > 0) {
         const double unit = p.round_step * p.reference_price;
-        const auto first = static_cast<long long>(std::ceil(p.reference_price * std::exp(-half_width) / unit));
+        const auto first =
+            static_cast<long long>(std::ceil(p.reference_price * std::exp(-half_width) / unit));
         const auto last = static_cast<long long>(std::floor(p.reference_price * std::exp(half_width) / unit));
         for (long long m = std::max(first, 1LL); m <= last; ++m) {
             const double level = static_cast<double>(m) * unit;
@@ -61,21 +64,34 @@ void leverage_levels(const CascadeParams& p, PopulationScratch& s) {
     const double log_median = std::log(std::clamp(p.leverage_median, 1.0, p.max_leverage));
     s.leverages.resize(static_cast<std::size_t>(n));
     s.leverage_weights.assign(static_cast<std::size_t>(n), 0.0);
-    for (int i = 0; i < n; ++i) s.leverages[i] = n == 1 ? std::exp(log_median) : std::exp(log_max * i / (n - 1));
+    for (int i = 0; i < n; ++i)
+        s.leverages[i] = n == 1 ? std::exp(log_median) : std::exp(log_max * i / (n - 1));
     if (n == 1 || p.leverage_sigma <= 0) {
         // A point mass: all of it on the level nearest the median.
         int best = 0;
         for (int i = 1; i < n; ++i) {
-            if (std::abs(std::log(s.leverages[i]) - log_median) < std::abs(std::log(s.leverages[best]) - log_median)) best = i;
+            if (std::abs(std::log(s.leverages[i]) - log_median) <
+                std::abs(std::log(s.leverages[best]) - log_median))
+                best = i;
         }
         s.leverage_weights[best] = 1.0;
         return;
     }
+    // Cell boundaries halfway between levels in log leverage; each boundary's CDF is taken once (a cell's
+    // upper boundary is the next cell's lower one).
+    auto& cdf = s.boundary_cdf;
+    cdf.resize(static_cast<std::size_t>(n) + 1);
+    double log_previous = std::log(s.leverages[0]);
+    cdf[0] = normal_cdf((0.0 - log_median) / p.leverage_sigma);
+    for (int i = 1; i < n; ++i) {
+        const double log_level = std::log(s.leverages[i]);
+        cdf[i] = normal_cdf((0.5 * (log_previous + log_level) - log_median) / p.leverage_sigma);
+        log_previous = log_level;
+    }
+    cdf[n] = normal_cdf((log_max - log_median) / p.leverage_sigma);
     double total = 0;
     for (int i = 0; i < n; ++i) {
-        const double lo = i == 0 ? 0.0 : 0.5 * (std::log(s.leverages[i - 1]) + std::log(s.leverages[i]));
-        const double hi = i == n - 1 ? log_max : 0.5 * (std::log(s.leverages[i]) + std::log(s.leverages[i + 1]));
-        const double w = normal_cdf((hi - log_median) / p.leverage_sigma) - normal_cdf((lo - log_median) / p.leverage_sigma);
+        const double w = cdf[i + 1] - cdf[i];
         s.leverage_weights[i] = w;
         total += w;
     }
@@ -90,7 +106,8 @@ void size_classes(const CascadeParams& p, PopulationScratch& s) {
     s.size_notional.resize(static_cast<std::size_t>(n));
     s.size_weights.resize(static_cast<std::size_t>(n));
     const auto notional_mass = [a](double lo, double hi) {  // integral of N * N^-(a+1)
-        return std::abs(a - 1.0) < 1e-12 ? std::log(hi / lo) : (std::pow(lo, 1.0 - a) - std::pow(hi, 1.0 - a)) / (a - 1.0);
+        return std::abs(a - 1.0) < 1e-12 ? std::log(hi / lo)
+                                         : (std::pow(lo, 1.0 - a) - std::pow(hi, 1.0 - a)) / (a - 1.0);
     };
     const auto count_mass = [a](double lo, double hi) { return (std::pow(lo, -a) - std::pow(hi, -a)) / a; };
     double total = 0;
@@ -107,6 +124,97 @@ void size_classes(const CascadeParams& p, PopulationScratch& s) {
 }
 
 }  // namespace
+
+GenericLiquidation::GenericLiquidation(const TierTable& tiers, double fee)
+    : fee_(fee),
+      max_notional_(tiers.max_notional()),
+      fee_valid_(std::isfinite(fee) && fee >= 0.0 && fee < 1.0) {
+    brackets_.reserve(static_cast<std::size_t>(tiers.size()));
+    for (int i = 0; i < tiers.size(); ++i) {
+        const Tier& t = tiers[i];
+        // As margin.cpp's candidate(): 1 - side * (mmr + fee), with side = +-1.0.
+        brackets_.push_back({t.notional_floor, t.notional_cap, t.max_leverage, t.maint_amount,
+                             1.0 - (t.mmr + fee), 1.0 + (t.mmr + fee), t.mmr + fee < 1.0});
+    }
+}
+
+GenericLiquidation::Quote GenericLiquidation::quote(Side side, double entry, double qty,
+                                                    double leverage) const {
+    // isolated_liquidation's checks, in its order: positive finite entry, qty and margin, the fee, the
+    // notional below the table's cap, the leverage within the entry bracket's maximum.
+    Quote q;
+    const double margin = qty * entry / leverage;
+    const auto positive = [](double x) { return std::isfinite(x) && x > 0.0; };
+    if (!positive(entry) || !positive(qty) || !positive(margin) || !fee_valid_) return q;
+    const double notional = entry * qty;
+    if (notional > max_notional_) return q;
+    const int last = static_cast<int>(brackets_.size()) - 1;
+    int entry_tier = last;  // TierTable::index_for_notional
+    for (int i = 0; i < last; ++i) {
+        if (!(notional > brackets_[static_cast<std::size_t>(i)].cap)) {
+            entry_tier = i;
+            break;
+        }
+    }
+    // The leverage the margin module checks is notional / margin, within a few ulps of `leverage` (two
+    // roundings in the margin, one in the quotient): divide only when that close to the bound.
+    const double max_leverage = brackets_[static_cast<std::size_t>(entry_tier)].max_leverage * (1.0 + 1e-12);
+    if (!(leverage <= max_leverage * (1.0 - 1e-14)) && entry * qty / margin > max_leverage) return q;
+
+    // margin.cpp's solve_at_liquidation_price for the generic convention: walk the brackets from the entry's
+    // in the direction the notional moves until the candidate price lies in the bracket it was computed with.
+    const double cushion = margin + 0.0;
+    double price;
+    int tier = entry_tier;
+    bool at_entry;
+    if (side == Side::Long) {
+        double upper = entry;
+        for (;;) {
+            const Bracket& b = brackets_[static_cast<std::size_t>(tier)];
+            if (!b.long_solvable) return q;
+            const double candidate = (entry - 1.0 * (cushion + b.maint_amount) / qty) / b.long_denominator;
+            if (candidate >= upper) {
+                at_entry = tier == entry_tier;
+                price = at_entry ? candidate : upper;
+                break;
+            }
+            const double lower = tier == 0 ? -std::numeric_limits<double>::infinity() : b.floor / qty;
+            if (candidate >= lower) {
+                price = candidate;
+                at_entry = false;
+                break;
+            }
+            upper = lower;
+            --tier;
+        }
+    } else {
+        double lower = entry;
+        for (;;) {
+            const Bracket& b = brackets_[static_cast<std::size_t>(tier)];
+            const double candidate = (entry - -1.0 * (cushion + b.maint_amount) / qty) / b.short_denominator;
+            if (candidate <= lower) {
+                at_entry = tier == entry_tier;
+                price = at_entry ? candidate : lower;
+                break;
+            }
+            const double upper = tier == last ? std::numeric_limits<double>::infinity() : b.cap / qty;
+            if (candidate <= upper) {
+                price = candidate;
+                at_entry = false;
+                break;
+            }
+            lower = upper;
+            ++tier;
+        }
+    }
+    if (at_entry) return q;  // already at or past its liquidation price at entry
+    q.valid = true;
+    q.tier = tier;
+    if (side == Side::Long && price <= 0.0) return q;  // at or below 1x: never liquidated, reported as 0
+    q.liquidates = true;
+    q.price = price;
+    return q;
+}
 
 std::size_t Population::cohort_count() const {
     std::size_t n = longs.size() + shorts.size();
@@ -150,7 +258,8 @@ void build_population(const CascadeParams& p, const TierTable& tiers, Population
                     try {
                         const LiquidationQuote q = isolated_liquidation(position, tiers, margin_params);
                         CohortRun& run = (side == Side::Long ? s.ratio_long : s.ratio_short)[i * ns + c];
-                        run.ratio = q.liquidates ? q.liquidation_price / p0 : (side == Side::Long ? 0.0 : 1e300);
+                        run.ratio =
+                            q.liquidates ? q.liquidation_price / p0 : (side == Side::Long ? 0.0 : 1e300);
                         run.leverage = leverage;
                         run.position_notional = notional;
                         run.tier = static_cast<std::uint8_t>(q.tier);
@@ -163,13 +272,18 @@ void build_population(const CascadeParams& p, const TierTable& tiers, Population
         }
     }
 
-    // Positions already past their liquidation price at t = 0 do not exist; the survivors carry the side's OI.
+    // Positions already past their liquidation price at t = 0 do not exist; the survivors carry the side's
+    // OI.
     const double oi = p.oi_to_depth * p.depth_1pct;
     out.long_oi = oi * p.long_share;
     out.short_oi = oi * (1.0 - p.long_share);
     const double p0 = p.reference_price;
     const auto& entries = out.entries;
     // Prefix sums of entry weights, so a run's surviving mass is one subtraction.
+    s.weight_prefix.resize(entries.size() + 1);
+    s.weight_prefix[0] = 0;
+    for (std::size_t e = 0; e < entries.size(); ++e)
+        s.weight_prefix[e + 1] = s.weight_prefix[e] + out.entry_weights[e];
     for (const Side side : {Side::Long, Side::Short}) {
         const auto& ratios = side == Side::Long ? s.ratio_long : s.ratio_short;
         auto& runs = side == Side::Long ? out.long_runs : out.short_runs;
@@ -182,16 +296,17 @@ void build_population(const CascadeParams& p, const TierTable& tiers, Population
                 if (run.leverage == 0 || run.weight <= 0 || side_oi <= 0) continue;
                 // Alive: a long's liquidation price below P0 by more than the clearance (the recent range
                 // liquidated the rest), a short's above.
-                const double bound = (side == Side::Long ? 1.0 - p.clearance : 1.0 + p.clearance) * p0 / run.ratio;
+                const double bound =
+                    (side == Side::Long ? 1.0 - p.clearance : 1.0 + p.clearance) * p0 / run.ratio;
                 const auto split = static_cast<std::uint32_t>(
                     (side == Side::Long ? std::lower_bound(entries.begin(), entries.end(), bound)
-                                        : std::upper_bound(entries.begin(), entries.end(), bound)) - entries.begin());
+                                        : std::upper_bound(entries.begin(), entries.end(), bound)) -
+                    entries.begin());
                 run.first_alive = side == Side::Long ? 0 : split;
                 run.last_alive = side == Side::Long ? split : static_cast<std::uint32_t>(entries.size());
                 if (run.first_alive >= run.last_alive) continue;
-                double mass = 0;
-                for (std::uint32_t e = run.first_alive; e < run.last_alive; ++e) mass += out.entry_weights[e];
-                surviving += run.weight * mass;
+                surviving +=
+                    run.weight * (s.weight_prefix[run.last_alive] - s.weight_prefix[run.first_alive]);
                 runs.push_back(run);
             }
         }

@@ -57,6 +57,15 @@ struct EngineOptions {
     bool check_invariants = false;  ///< check money conservation, ADL order and liquidation completeness each step
 };
 
+/// What the last path cost in units of work: the cost model's drivers (docs/performance.md).
+struct EngineCounters {
+    std::size_t cohorts = 0;       ///< cohorts in the path's population, grid and explicit
+    std::size_t steps = 0;         ///< clock steps
+    std::size_t take_overs = 0;    ///< cohorts the liquidation engine took over (a partial cut counts once)
+    std::size_t partial_cuts = 0;  ///< take-overs that cut a position down a bracket instead of closing it
+    std::size_t grid_blocks = 0;   ///< runs of crossed grid cohorts taken over in one aggregated step
+};
+
 class CascadeEngine {
 public:
     /// `tiers` is the maintenance-margin bracket table every cohort's liquidation price uses. The engine
@@ -78,6 +87,8 @@ public:
 
     /// Number of cohorts the last run built (for cost accounting).
     std::size_t last_cohort_count() const;
+    /// Work counters of the last run (for cost accounting).
+    const EngineCounters& last_counters() const;
 
 private:
     PathOutputs simulate(const CascadeParams& params, std::uint64_t seed, std::uint64_t path_index, PathTrace* trace);

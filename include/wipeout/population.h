@@ -63,20 +63,60 @@ struct Population {
     Cohort cohort(Side side, std::size_t run, std::size_t e) const {
         const CohortRun& k = (side == Side::Long ? long_runs : short_runs)[run];
         const double scale = side == Side::Long ? long_qty_per_weight : short_qty_per_weight;
-        return Cohort{entries[e] * k.ratio, entries[e], scale * k.weight * entry_weights[e],
-                      k.position_notional / entries[e], k.leverage, k.size_class, k.tier, 0};
+        return Cohort{entries[e] * k.ratio,
+                      entries[e],
+                      scale * k.weight * entry_weights[e],
+                      k.position_notional / entries[e],
+                      k.leverage,
+                      k.size_class,
+                      k.tier,
+                      0};
     }
     std::size_t cohort_count() const;
+};
+
+/// The margin module's isolated liquidation quote under the generic convention (isolated_liquidation with
+/// Venue::Generic, MODEL.md M7), specialised to what the engine asks for every partial liquidation: a
+/// position of `qty` opened at `entry` with margin qty * entry / leverage. The same bracket walk and the
+/// same floating-point operations, so the same bits; what isolated_liquidation would reject with an
+/// InputError comes back as valid = false instead of an exception (tests/test_engine_perf.cpp checks both
+/// against the margin module).
+class GenericLiquidation {
+  public:
+    struct Quote {
+        bool valid = false;       ///< isolated_liquidation would accept the position
+        bool liquidates = false;  ///< false: a long at or below 1x, never liquidated
+        double price = 0;         ///< liquidation price (0 when it never liquidates)
+        int tier = 0;             ///< bracket the maintenance margin is taken from
+    };
+
+    GenericLiquidation() = default;
+    GenericLiquidation(const TierTable& tiers, double fee);
+    Quote quote(Side side, double entry, double qty, double leverage) const;
+
+  private:
+    struct Bracket {
+        double floor, cap, max_leverage, maint_amount;
+        double long_denominator, short_denominator;  // 1 -/+ (mmr + fee)
+        bool long_solvable;                          // mmr + fee < 1
+    };
+    std::vector<Bracket> brackets_;
+    double fee_ = 0;
+    double max_notional_ = 0;
+    bool fee_valid_ = false;
 };
 
 /// Scratch reused across paths so a path allocates nothing once grown; it also caches the liquidation
 /// ratios, which only change when the leverage levels, size classes or fee do.
 struct PopulationScratch {
     std::vector<double> leverages, leverage_weights, size_notional, size_weights;
+    std::vector<double> weight_prefix;  // prefix sums of the entry weights: a run's mass is one subtraction
+    std::vector<double> boundary_cdf;   // leverage cells' boundaries, log-normal CDF
     std::vector<double> cached_leverages, cached_sizes;
     double cached_fee = -1;
     const TierTable* cached_tiers = nullptr;
-    std::vector<CohortRun> ratio_long, ratio_short;  // per (leverage, size); weight unset; leverage 0 = infeasible
+    std::vector<CohortRun> ratio_long,
+        ratio_short;  // per (leverage, size); weight unset; leverage 0 = infeasible
 };
 
 /// Builds the population of one path into `out`.

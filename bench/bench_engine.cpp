@@ -1,0 +1,106 @@
+// Cost of one path of the cascade engine (docs/performance.md): the default scenario, its population build
+// alone, and the two drivers of the cost model "cost = a + b * cohorts + c * steps" varied one at a time (the
+// cohort grid's entry bins, the horizon). scripts/bench_engine.sh runs it and reads the model off.
+//
+// Every benchmark cycles through the same paths (seed 42, indices 0..kPaths-1), one path per iteration, so
+// two runs, or two builds, average over the same paths. Counters are per path.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "wipeout/cascade_engine.h"
+#include "wipeout/population.h"
+#include "wipeout/tiers.h"
+
+namespace {
+
+using namespace wipeout;
+
+constexpr std::uint64_t kSeed = 42;
+constexpr std::uint64_t kPaths = 256;  // iterations are a multiple of this: every path weighs the same
+
+void run_paths(benchmark::State& state, const CascadeParams& params) {
+    CascadeEngine engine(TierTable::btc_default());
+    double steps = 0, take_overs = 0, partial_cuts = 0, blocks = 0, cohorts = 0;
+    std::uint64_t path = 0;
+    for (auto _ : state) {
+        const PathOutputs out = engine.run(params, kSeed, path);
+        benchmark::DoNotOptimize(out.max_drawdown);
+        const EngineCounters& c = engine.last_counters();
+        steps += static_cast<double>(c.steps);
+        take_overs += static_cast<double>(c.take_overs);
+        partial_cuts += static_cast<double>(c.partial_cuts);
+        blocks += static_cast<double>(c.grid_blocks);
+        cohorts += static_cast<double>(c.cohorts);
+        path = (path + 1) % kPaths;
+    }
+    const auto per_path = benchmark::Counter::kAvgIterations;
+    state.counters["steps"] = benchmark::Counter(steps, per_path);
+    state.counters["cohorts"] = benchmark::Counter(cohorts, per_path);
+    state.counters["take_overs"] = benchmark::Counter(take_overs, per_path);
+    state.counters["partial_cuts"] = benchmark::Counter(partial_cuts, per_path);
+    state.counters["grid_blocks"] = benchmark::Counter(blocks, per_path);
+}
+
+// One path at the defaults (CascadeParams{}): population build, clock steps, take-overs, outputs.
+void BM_path_defaults(benchmark::State& state) {
+    run_paths(state, CascadeParams{});
+}
+
+// The population build alone (the per-path fixed cost), at the defaults.
+void BM_population_build(benchmark::State& state) {
+    const CascadeParams params;
+    PopulationScratch scratch;
+    Population population;
+    for (auto _ : state) {
+        build_population(params, TierTable::btc_default(), scratch, population);
+        benchmark::DoNotOptimize(population.long_qty_per_weight);
+    }
+    state.counters["cohorts"] = static_cast<double>(population.cohort_count());
+}
+
+// More cohorts, the same steps: entry_bins x arg / 1.
+void BM_path_entry_bins(benchmark::State& state) {
+    CascadeParams params;
+    params.entry_bins *= static_cast<int>(state.range(0));
+    run_paths(state, params);
+}
+
+// More or fewer steps, the same cohorts: horizon x arg / 2 (arg 1: half the day, 4: two days).
+void BM_path_horizon(benchmark::State& state) {
+    CascadeParams params;
+    params.horizon_s *= static_cast<double>(state.range(0)) / 2.0;
+    run_paths(state, params);
+}
+
+constexpr auto kIterations = static_cast<benchmark::IterationCount>(4 * kPaths);
+
+// With --benchmark_repetitions, the fastest repetition too: on a shared machine the minimum is the steadiest
+// estimate of the uncontended cost.
+double fastest(const std::vector<double>& v) {
+    return v.empty() ? 0.0 : *std::min_element(v.begin(), v.end());
+}
+
+BENCHMARK(BM_path_defaults)
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(kIterations)
+    ->ComputeStatistics("min", fastest);
+BENCHMARK(BM_population_build)->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", fastest);
+BENCHMARK(BM_path_entry_bins)
+    ->Arg(2)
+    ->Arg(4)
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(kIterations)
+    ->ComputeStatistics("min", fastest);
+BENCHMARK(BM_path_horizon)
+    ->Arg(1)
+    ->Arg(4)
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(kIterations)
+    ->ComputeStatistics("min", fastest);
+
+}  // namespace
+
+BENCHMARK_MAIN();
