@@ -2,10 +2,13 @@
 // allocation per path), each chunk compressed in parallel and streamed to the results file.
 #include "wipeout/driver.h"
 
+#include <array>
 #include <condition_variable>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <tbb/blocked_range.h>
@@ -13,8 +16,10 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "row_runner.h"
 #include "wipeout/cascade_engine.h"
 #include "wipeout/error.h"
+#include "wipeout/rank_exchange.h"
 #include "wipeout/results_file.h"
 #include "wipeout/tiers.h"
 #include "wipeout/version.h"
@@ -124,7 +129,8 @@ std::string first_difference(const Scenario& stored, const Scenario& now) {
 }
 
 /// Checks that an existing file belongs to this very run, so continuing it gives the uninterrupted result.
-void check_resumable(const std::filesystem::path& path, const ResultsHeader& h, const Scenario& scenario) {
+void check_resumable(const std::filesystem::path& path, const ResultsHeader& h, const Scenario& scenario,
+                     const ResultsHeader& wanted) {
     const std::string file = path.string();
     if (h.software_version != kVersion || h.git_sha != kGitSha)
         throw InputError(
@@ -137,6 +143,7 @@ void check_resumable(const std::filesystem::path& path, const ResultsHeader& h, 
             "cannot resume {}: it holds a run with seed {} and {} paths, not seed {} and {} paths "
             "(use --force to start over)",
             file, h.seed, h.n_paths, scenario.run().seed, scenario.run().paths));
+    detail::check_same_shard(path, h, wanted);
     Scenario stored = Scenario::engine_defaults();
     try {
         stored = Scenario::parse(h.scenario, file + ":/scenario");
@@ -150,8 +157,63 @@ void check_resumable(const std::filesystem::path& path, const ResultsHeader& h, 
                         file, first_difference(stored, scenario)));
 }
 
-/// Opens or creates the output as the options say; refuses to touch a file it should not.
-ResultsWriter open_output(const Scenario& scenario, const RunOptions& o, bool& already_complete) {
+/// Per-thread state: the engine and the path's scratch, built once per thread.
+struct Worker {
+    CascadeEngine engine;
+    std::vector<double> values;
+};
+
+/// Computes rows [first, first + count) into column-major blocks of `stride` rows. Returns the smallest
+/// failing row (or UINT64_MAX) with its message.
+struct BlockResult {
+    std::uint64_t failed_row = std::numeric_limits<std::uint64_t>::max();
+    std::string what;
+};
+
+// Message words between ranks: [count, failed (0/1), failed row].
+constexpr std::size_t kBlockHeader = 3;
+
+}  // namespace
+
+namespace detail {
+
+void check_run_options(const RunOptions& o) {
+    if (o.chunk_paths == 0 || o.chunk_paths > (std::uint64_t{1} << 24))
+        throw InputError(fmt::format("chunk size {} is not in [1, 16777216]", o.chunk_paths));
+    if (o.compression < 0 || o.compression > 9)
+        throw InputError(fmt::format("compression level {} is not in 0-9", o.compression));
+    if (o.resume && o.force) throw InputError("--resume and --force contradict each other: choose one");
+    if (o.shard_count > 65536) throw InputError(fmt::format("shard count {} is above 65536", o.shard_count));
+    if (o.shard_count > 0 && o.shard_index >= o.shard_count)
+        throw InputError(fmt::format("shard {}/{}: the index must be in [0, {}]", o.shard_index,
+                                     o.shard_count, o.shard_count - 1));
+}
+
+std::pair<std::uint64_t, std::uint64_t> shard_slice(std::uint64_t units, std::uint64_t unit_rows,
+                                                    std::uint64_t index, std::uint64_t count) {
+    // Balanced, deterministic: unit k goes to shard floor(k * count / units).
+    const auto at = [&](std::uint64_t i) {
+        return units * i / count * unit_rows;  // no overflow: units <= 2^48, count <= 2^16
+    };
+    return {at(index), at(index + 1)};
+}
+
+void check_same_shard(const std::filesystem::path& path, const ResultsHeader& stored,
+                      const ResultsHeader& wanted) {
+    if (stored.shard_count != wanted.shard_count || stored.shard_index != wanted.shard_index ||
+        stored.shard_first != wanted.shard_first || stored.shard_end != wanted.shard_end) {
+        const auto name = [](const ResultsHeader& h) {
+            return h.shard_count ? fmt::format("shard {}/{}", h.shard_index, h.shard_count)
+                                 : std::string("the whole run");
+        };
+        throw InputError(fmt::format("cannot resume {}: it holds {}, not {} (use --force to start over)",
+                                     path.string(), name(stored), name(wanted)));
+    }
+}
+
+ResultsWriter open_output(const RunOptions& o, const ResultsHeader& header, const Scenario& scenario,
+                          std::string_view filetype, const std::function<void(const ResultsHeader&)>& check,
+                          bool& already_complete, const std::function<void(ResultsWriter&)>& on_create) {
     const std::filesystem::path& path = o.output;
     const std::string file = path.string();
     std::error_code ec;
@@ -161,22 +223,23 @@ ResultsWriter open_output(const Scenario& scenario, const RunOptions& o, bool& a
         if (!exists)
             throw InputError(
                 fmt::format("nothing to resume: {} does not exist (run without --resume)", file));
-        const ResultsHeader h = ResultsReader::open(path).header();
-        check_resumable(path, h, scenario);
+        const ResultsHeader h = ResultsReader::open(path, filetype).header();
+        check(h);
         already_complete = h.complete;
-        return ResultsWriter::reopen(path);
+        return ResultsWriter::reopen(path, filetype);
     }
     if (exists && !o.force) {
         std::string state;
         try {
-            const ResultsHeader h = ResultsReader::open(path).header();
+            const ResultsHeader h = ResultsReader::open(path, filetype).header();
             state =
                 h.complete
                     ? "holds a complete run"
                     : fmt::format("holds an incomplete run ({} of {} paths); continue it with --resume, or",
-                                  h.n_paths_done, h.n_paths);
+                                  h.n_paths_done, h.rows());
         } catch (const InputError&) {
-            state = "is not a wipeout results file";
+            state = fmt::format("is not a wipeout {} file",
+                                filetype == kResultsFiletype ? "results" : filetype.substr(8));
         }
         throw InputError(fmt::format("{} already exists and {}; use --force to overwrite it", file, state));
     }
@@ -190,48 +253,79 @@ ResultsWriter open_output(const Scenario& scenario, const RunOptions& o, bool& a
         std::filesystem::remove(path, ec);
         if (ec) throw InputError(fmt::format("cannot replace {}: {}", file, ec.message()));
     }
-    return ResultsWriter::create(
-        path, make_results_header(scenario, o.command_line, o.chunk_paths, o.save_trajectories), scenario,
-        o.compression);
+    ResultsWriter writer = ResultsWriter::create(path, header, scenario, o.compression);
+    if (on_create) on_create(writer);
+    return writer;
 }
 
-/// Per-thread state: the engine and the path's scratch, built once per thread.
-struct Worker {
-    CascadeEngine engine;
-    std::vector<double> values;
-};
+std::vector<PathTrace> compute_traces(const RowPlan& plan, const TierTable& tiers, std::uint64_t k,
+                                      unsigned threads, bool check_invariants) {
+    std::vector<PathTrace> traces(k);
+    tbb::task_arena arena(threads == 0 ? tbb::task_arena::automatic : static_cast<int>(threads));
+    const std::size_t n_params = parameter_specs().size();
+    tbb::enumerable_thread_specific<Worker> workers([&] {
+        return Worker{CascadeEngine(tiers, EngineOptions{check_invariants}), std::vector<double>(n_params)};
+    });
+    FailureRecord failure;
+    arena.execute([&] {
+        tbb::parallel_for(std::uint64_t{0}, k, [&](std::uint64_t r) {
+            Worker& w = workers.local();
+            const std::uint64_t point = r / plan.paths_per_point, path = r % plan.paths_per_point;
+            try {
+                const CascadeParams params = plan.scenarios[point]->sample(plan.seeds[point], path, w.values);
+                w.engine.run(params, plan.seeds[point], path, &traces[r]);
+            } catch (const std::exception& e) {
+                failure.record(r, e.what());
+            }
+        });
+    });
+    if (failure.any()) {
+        const std::uint64_t point = failure.index() / plan.paths_per_point;
+        throw PathFailure(plan.seeds[point], failure.index() % plan.paths_per_point, failure.what());
+    }
+    return traces;
+}
 
-}  // namespace
-
-PathFailure::PathFailure(std::uint64_t seed, std::uint64_t path_index, const std::string& what)
-    : std::runtime_error(fmt::format("path {} (seed {}) failed: {}", path_index, seed, what)),
-      seed_(seed),
-      path_index_(path_index) {}
-
-RunResult run_scenario(const Scenario& scenario, const RunOptions& o) {
+RunResult run_rows(const RowJob& job, const RunOptions& o) {
     const auto start = Clock::now();
-    if (o.chunk_paths == 0 || o.chunk_paths > (std::uint64_t{1} << 24))
-        throw InputError(fmt::format("chunk size {} is not in [1, 16777216]", o.chunk_paths));
-    if (o.compression < 0 || o.compression > 9)
-        throw InputError(fmt::format("compression level {} is not in 0-9", o.compression));
-    if (o.resume && o.force) throw InputError("--resume and --force contradict each other: choose one");
-    const std::uint64_t seed = scenario.run().seed;
-    const std::uint64_t n_paths = scenario.run().paths;
+    const RowPlan& plan = job.plan;
+    RankExchange* ranks = o.ranks != nullptr && o.ranks->size() > 1 ? o.ranks : nullptr;
+    const bool root = ranks == nullptr || ranks->rank() == 0;
+    const std::uint64_t rows = plan.end_row - plan.first_row;
 
-    // Everything that can be refused is checked before the output is touched.
-    const TierTable tiers =
-        scenario.run().tiers.empty() ? TierTable::btc_default() : TierTable::load(scenario.run().tiers);
-    bool already_complete = false;
-    ResultsWriter writer = open_output(scenario, o, already_complete);
+    // Rank 0 opens the file; every rank learns the outcome, where to start and the chunk grid.
+    std::optional<ResultsWriter> writer;
+    std::array<std::uint64_t, 4> state{0, 0, 0, 0};  // [error, done, already complete, chunk]
+    std::string error;
+    if (root) {
+        try {
+            bool already_complete = false;
+            writer.emplace(job.open(already_complete));
+            state = {0, writer->header().n_paths_done, already_complete ? 1u : 0u,
+                     writer->header().chunk_paths};
+        } catch (const InputError& e) {
+            if (ranks == nullptr) throw;
+            state[0] = 1;
+            error = e.what();
+        }
+    }
+    if (ranks) {
+        ranks->broadcast(state);
+        if (state[0] != 0) {
+            ranks->broadcast(error);
+            throw InputError(error);
+        }
+    }
     RunResult result;
-    result.n_paths = n_paths;
-    if (already_complete) {
-        result.n_paths_done = n_paths;
+    result.n_paths = rows;
+    result.on_root = root;
+    if (state[2] != 0) {
+        result.n_paths_done = rows;
         result.complete = true;
         return result;
     }
 
-    const std::uint64_t chunk = writer.header().chunk_paths;  // a resumed file keeps its own grid
+    const std::uint64_t chunk = state[3];  // a resumed file keeps its own grid
     const auto specs = parameter_specs();
     const auto outputs = output_specs();
     const std::size_t n_params = specs.size();
@@ -241,90 +335,194 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& o) {
     tbb::task_arena arena(o.threads == 0 ? tbb::task_arena::automatic : static_cast<int>(o.threads));
     const EngineOptions engine_options{o.check_invariants};
     tbb::enumerable_thread_specific<Worker> workers([&] {
-        return Worker{CascadeEngine(tiers, engine_options), std::vector<double>(n_params)};
+        return Worker{CascadeEngine(*job.tiers, engine_options), std::vector<double>(n_params)};
     });
 
-    // Trajectories first: the first K paths once more, each with its trace (a pure function, so the same
+    // Trajectories first: the first K rows once more, each with its trace (a pure function, so the same
     // paths as in /paths).
-    const std::uint64_t n_trajectories = writer.header().n_trajectories;
-    if (n_trajectories > 0 && !writer.has_trajectories()) {
-        std::vector<PathTrace> traces(n_trajectories);
-        std::vector<std::uint64_t> indices(n_trajectories);
-        FailureRecord failure;
-        arena.execute([&] {
-            tbb::parallel_for(std::uint64_t{0}, n_trajectories, [&](std::uint64_t k) {
-                Worker& w = workers.local();
-                indices[k] = k;
-                try {
-                    const CascadeParams params = scenario.sample(seed, k, w.values);
-                    w.engine.run(params, seed, k, &traces[k]);
-                } catch (const std::exception& e) {
-                    failure.record(k, e.what());
-                }
-            });
-        });
-        if (failure.any()) throw PathFailure(seed, failure.index(), failure.what());
-        writer.write_trajectories(indices, traces);
+    if (root && plan.trajectories > 0 && !writer->has_trajectories()) {
+        const auto traces =
+            compute_traces(plan, *job.tiers, plan.trajectories, o.threads, o.check_invariants);
+        std::vector<std::uint64_t> indices(plan.trajectories);
+        for (std::uint64_t k = 0; k < indices.size(); ++k) indices[k] = k;
+        writer->write_trajectories(indices, traces);
     }
 
-    std::vector<double> parameter_block(n_params * chunk);
-    std::vector<double> output_block(members.size() * chunk);
+    // One message: a header, then the parameter and output blocks (column-major, `chunk` rows each).
+    std::vector<double> message(kBlockHeader + (n_params + members.size()) * chunk);
+    const std::span<double> parameter_block(message.data() + kBlockHeader, n_params * chunk);
+    const std::span<double> output_block(parameter_block.data() + parameter_block.size(),
+                                         members.size() * chunk);
     std::atomic<std::uint64_t> session_paths{0};
-    const std::uint64_t done_before = writer.header().n_paths_done;
+    const std::uint64_t done_before = state[1];
     const auto paths_start = Clock::now();
-    ProgressReporter reporter(o, n_paths, done_before, session_paths, paths_start);
+    std::optional<ProgressReporter> reporter;
+    if (root) reporter.emplace(o, rows, done_before, session_paths, paths_start);
 
-    std::uint64_t done = done_before;
-    while (done < n_paths) {
-        if (o.stop && o.stop->load() != 0) break;
-        const std::uint64_t first = done;
-        const std::uint64_t count = std::min(chunk, n_paths - done);
+    // Rows [first, first + count) of this file into the message blocks.
+    const auto compute = [&](std::uint64_t first, std::uint64_t count) {
         FailureRecord failure;
         arena.execute([&] {
-            tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, count, 32),
-                              [&](const tbb::blocked_range<std::uint64_t>& r) {
-                                  Worker& w = workers.local();
-                                  for (std::uint64_t i = r.begin(); i != r.end(); ++i) {
-                                      const std::uint64_t path = first + i;
-                                      const CascadeParams params = scenario.sample(seed, path, w.values);
-                                      for (std::size_t p = 0; p < n_params; ++p)
-                                          parameter_block[p * chunk + i] = w.values[p];
-                                      try {
-                                          const PathOutputs out = w.engine.run(params, seed, path);
-                                          for (std::size_t m = 0; m < members.size(); ++m)
-                                              output_block[m * chunk + i] = out.*members[m];
-                                      } catch (const std::exception& e) {
-                                          failure.record(path, e.what());
-                                          for (std::size_t m = 0; m < members.size(); ++m)
-                                              output_block[m * chunk + i] =
-                                                  std::numeric_limits<double>::quiet_NaN();
-                                      }
-                                  }
-                                  session_paths.fetch_add(r.size(), std::memory_order_relaxed);
-                              });
+            tbb::parallel_for(
+                tbb::blocked_range<std::uint64_t>(0, count, 32),
+                [&](const tbb::blocked_range<std::uint64_t>& r) {
+                    Worker& w = workers.local();
+                    for (std::uint64_t i = r.begin(); i != r.end(); ++i) {
+                        const std::uint64_t row = plan.first_row + first + i;
+                        const std::uint64_t point = row / plan.paths_per_point;
+                        const std::uint64_t path = row % plan.paths_per_point;
+                        const std::uint64_t seed = plan.seeds[point];
+                        const CascadeParams params = plan.scenarios[point]->sample(seed, path, w.values);
+                        for (std::size_t p = 0; p < n_params; ++p)
+                            parameter_block[p * chunk + i] = w.values[p];
+                        try {
+                            const PathOutputs out = w.engine.run(params, seed, path);
+                            for (std::size_t m = 0; m < members.size(); ++m)
+                                output_block[m * chunk + i] = out.*members[m];
+                        } catch (const std::exception& e) {
+                            failure.record(row, e.what());
+                            for (std::size_t m = 0; m < members.size(); ++m)
+                                output_block[m * chunk + i] = std::numeric_limits<double>::quiet_NaN();
+                        }
+                    }
+                    session_paths.fetch_add(r.size(), std::memory_order_relaxed);
+                });
         });
-        // A failed path stops the run; the chunks before it stay on disk, the file stays incomplete.
-        if (failure.any()) throw PathFailure(seed, failure.index(), failure.what());
-        arena.execute([&] { writer.append(parameter_block, output_block, count); });
-        done += count;
-        if (o.on_chunk_written) o.on_chunk_written(done);
+        message[0] = static_cast<double>(count);
+        message[1] = failure.any() ? 1.0 : 0.0;
+        message[2] = failure.any() ? static_cast<double>(failure.index()) : 0.0;
+        return BlockResult{failure.any() ? failure.index() : std::numeric_limits<std::uint64_t>::max(),
+                           failure.any() ? failure.what() : std::string()};
+    };
+    const auto throw_failure = [&](std::uint64_t row, const std::string& what) {
+        const std::uint64_t point = row / plan.paths_per_point;
+        throw PathFailure(plan.seeds[point], row % plan.paths_per_point, what);
+    };
+
+    // Rounds: rank j computes chunk j of the round; rank 0 appends the chunks in order. Rank 0 decides
+    // at the start of each round whether to go on (a stop request, a failure) and tells the others.
+    const std::uint64_t n_ranks = ranks ? static_cast<std::uint64_t>(ranks->size()) : 1;
+    const std::uint64_t my_rank = ranks ? static_cast<std::uint64_t>(ranks->rank()) : 0;
+    std::uint64_t done = done_before;
+    enum Command : std::uint64_t { kGo = 0, kStop = 1, kFailed = 2 };
+    BlockResult failed;
+    while (true) {
+        std::array<std::uint64_t, 3> round{kGo, done, 0};  // [command, done, signal]
+        if (root) {
+            if (failed.failed_row != std::numeric_limits<std::uint64_t>::max()) {
+                round = {kFailed, failed.failed_row, 0};
+            } else if (done >= rows) {
+                round[0] = kStop;
+            } else if (o.stop && o.stop->load() != 0) {
+                round = {kStop, done, static_cast<std::uint64_t>(o.stop->load())};
+            }
+        }
+        if (ranks) ranks->broadcast(round);
+        if (round[0] == kFailed) {
+            std::string what = failed.what;
+            if (ranks) ranks->broadcast(what);
+            throw_failure(round[1], what);
+        }
+        done = round[1];
+        if (round[0] == kStop) {
+            result.stop_signal = static_cast<int>(round[2]);
+            break;
+        }
+        const std::uint64_t mine = done + my_rank * chunk;
+        BlockResult own;
+        if (mine < rows) own = compute(mine, std::min(chunk, rows - mine));
+        if (!root) {
+            if (mine < rows) {
+                ranks->send(0, message);
+                if (message[1] != 0) ranks->send(0, own.what);
+            }
+            continue;
+        }
+        // Rank 0: its own chunk, then each other rank's, in row order.
+        const std::uint64_t round_start = done;
+        for (std::uint64_t j = 0; j < n_ranks; ++j) {
+            const std::uint64_t first = round_start + j * chunk;
+            if (first >= rows) break;
+            BlockResult block = own;
+            if (j > 0) {
+                ranks->receive(static_cast<int>(j), message);
+                if (message[1] != 0)
+                    block = {static_cast<std::uint64_t>(message[2]),
+                             ranks->receive_text(static_cast<int>(j))};
+                session_paths.fetch_add(static_cast<std::uint64_t>(message[0]), std::memory_order_relaxed);
+            }
+            if (failed.failed_row != std::numeric_limits<std::uint64_t>::max()) continue;  // drain the rest
+            // A failed path stops the run; the chunks before it stay on disk, the file stays incomplete.
+            if (block.failed_row != std::numeric_limits<std::uint64_t>::max()) {
+                failed = block;
+                continue;
+            }
+            const std::uint64_t count = std::min(chunk, rows - first);
+            arena.execute([&] { writer->append(parameter_block, output_block, count); });
+            done = first + count;
+            if (o.on_chunk_written) o.on_chunk_written(done);
+        }
+        if (ranks == nullptr && failed.failed_row != std::numeric_limits<std::uint64_t>::max())
+            throw_failure(failed.failed_row, failed.what);
     }
-    reporter.stop();
-    parameter_block = {};  // the summary reads whole columns: free the chunk buffers first
-    output_block = {};
+    if (reporter) reporter->stop();
+    message = {};  // the summary reads whole columns: free the chunk buffers first
 
     result.n_paths_done = done;
     result.paths_this_session = done - done_before;
     const double path_seconds = seconds_since(paths_start);
     result.paths_per_s =
         path_seconds > 0 ? static_cast<double>(result.paths_this_session) / path_seconds : 0.0;
-    if (done == n_paths) {
-        writer.write_summary();
-        writer.mark_complete();  // last: a crash before this line never leaves a file claiming completeness
+    if (done == rows) {
+        if (root) {
+            if (job.finish) job.finish(*writer);
+            writer->mark_complete();  // last: a crash before this never leaves a file claiming completeness
+        }
         result.complete = true;
     }
     result.elapsed_s = seconds_since(start);
     return result;
+}
+
+}  // namespace detail
+
+PathFailure::PathFailure(std::uint64_t seed, std::uint64_t path_index, const std::string& what)
+    : std::runtime_error(fmt::format("path {} (seed {}) failed: {}", path_index, seed, what)),
+      seed_(seed),
+      path_index_(path_index) {}
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& o) {
+    detail::check_run_options(o);
+    const std::uint64_t n_paths = scenario.run().paths;
+    // Everything that can be refused is checked before the output is touched.
+    const TierTable tiers =
+        scenario.run().tiers.empty() ? TierTable::btc_default() : TierTable::load(scenario.run().tiers);
+
+    detail::RowJob job;
+    job.tiers = &tiers;
+    job.plan.scenarios = {&scenario};
+    job.plan.seeds = {scenario.run().seed};
+    job.plan.paths_per_point = n_paths;
+    job.plan.end_row = n_paths;
+    ResultsHeader header = make_results_header(scenario, o.command_line, o.chunk_paths, o.save_trajectories);
+    if (o.shard_count > 0) {
+        std::tie(job.plan.first_row, job.plan.end_row) =
+            detail::shard_slice(n_paths, 1, o.shard_index, o.shard_count);
+        header.shard_index = o.shard_index;
+        header.shard_count = o.shard_count;
+        header.shard_first = job.plan.first_row;
+        header.shard_end = job.plan.end_row;
+    } else {
+        job.plan.trajectories = header.n_trajectories;  // a shard leaves them to merge
+    }
+    job.open = [&](bool& already_complete) {
+        return detail::open_output(
+            o, header, scenario, kResultsFiletype,
+            [&](const ResultsHeader& h) { check_resumable(o.output, h, scenario, header); },
+            already_complete);
+    };
+    if (o.shard_count == 0) job.finish = [](ResultsWriter& w) { w.write_summary(); };
+    return detail::run_rows(job, o);
 }
 
 }  // namespace wipeout

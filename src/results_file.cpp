@@ -136,6 +136,12 @@ void write_header(const h5::Group& root, const ResultsHeader& h) {
     root.set_attribute("command_line", h.command_line);
     root.set_attribute("chunk_paths", h.chunk_paths);
     root.set_attribute("n_trajectories", h.n_trajectories);
+    if (h.shard_count > 0) {
+        root.set_attribute("shard_index", h.shard_index);
+        root.set_attribute("shard_count", h.shard_count);
+        root.set_attribute("shard_first", h.shard_first);
+        root.set_attribute("shard_end", h.shard_end);
+    }
 }
 
 ResultsHeader read_header(const h5::Group& root) {
@@ -155,11 +161,18 @@ ResultsHeader read_header(const h5::Group& root) {
     h.command_line = root.string_attribute("command_line");
     h.chunk_paths = root.attribute<std::uint64_t>("chunk_paths");
     h.n_trajectories = root.attribute<std::uint64_t>("n_trajectories");
+    if (root.has_attribute("shard_count")) {
+        h.shard_index = root.attribute<std::uint64_t>("shard_index");
+        h.shard_count = root.attribute<std::uint64_t>("shard_count");
+        h.shard_first = root.attribute<std::uint64_t>("shard_first");
+        h.shard_end = root.attribute<std::uint64_t>("shard_end");
+    }
     return h;
 }
 
 /// Opens any file as a wipeout results file, refusing other files with a message that says why.
-h5::File open_results(const std::filesystem::path& path, bool writable, ResultsHeader& header) {
+h5::File open_results(const std::filesystem::path& path, bool writable, ResultsHeader& header,
+                      std::string_view filetype) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) throw InputError(fmt::format("{}: no such file", path.string()));
     if (!h5::is_hdf5(path))
@@ -171,10 +184,12 @@ h5::File open_results(const std::filesystem::path& path, bool writable, ResultsH
     } catch (const h5::Error& e) {
         throw InputError(fmt::format("{}: cannot open: {}", path.string(), e.what()));
     }
-    if (!file.has_attribute("filetype") || file.string_attribute("filetype") != kResultsFiletype) {
+    if (!file.has_attribute("filetype") || file.string_attribute("filetype") != filetype) {
         const std::string found = file.has_attribute("filetype") ? file.string_attribute("filetype") : "none";
-        throw InputError(fmt::format("{}: not a wipeout results file (filetype '{}', expected '{}')",
-                                     path.string(), found, kResultsFiletype));
+        throw InputError(fmt::format("{}: not a wipeout {} file (filetype '{}', expected '{}')",
+                                     path.string(),
+                                     filetype == kResultsFiletype ? "results" : filetype.substr(8), found,
+                                     filetype));
     }
     const auto version = file.has_attribute("format_version") ? file.array_attribute<int>("format_version")
                                                               : std::vector<int>{};
@@ -366,6 +381,10 @@ const ResultsHeader& ResultsWriter::header() const {
     return impl_->header;
 }
 
+const h5::File& ResultsWriter::file() const {
+    return impl_->file;
+}
+
 ResultsWriter ResultsWriter::create(const std::filesystem::path& path, const ResultsHeader& header,
                                     const Scenario& scenario, int compression) {
     if (header.chunk_paths == 0) throw InputError("chunk_paths must be positive");
@@ -430,9 +449,9 @@ ResultsWriter ResultsWriter::create(const std::filesystem::path& path, const Res
     return ResultsWriter(std::move(impl));
 }
 
-ResultsWriter ResultsWriter::reopen(const std::filesystem::path& path) {
+ResultsWriter ResultsWriter::reopen(const std::filesystem::path& path, std::string_view filetype) {
     auto impl = std::make_unique<Impl>();
-    impl->file = open_results(path, true, impl->header);
+    impl->file = open_results(path, true, impl->header, filetype);
     if (impl->header.chunk_paths == 0)
         throw InputError(fmt::format("{}: damaged results file (chunk_paths = 0)", path.string()));
     const h5::File& f = impl->file;
@@ -456,7 +475,7 @@ void ResultsWriter::append(std::span<const double> parameters, std::span<const d
     const std::uint64_t first = m.header.n_paths_done;
     const std::size_t n_params = m.parameter_sets.size();
     const std::size_t n_outputs = m.output_sets.size();
-    if (count == 0 || count > chunk || first + count > m.header.n_paths || first % chunk != 0)
+    if (count == 0 || count > chunk || first + count > m.header.rows() || first % chunk != 0)
         throw std::logic_error(
             fmt::format("ResultsWriter::append: {} paths at {} do not fit the chunk grid", count, first));
     if (parameters.size() != n_params * chunk || outputs.size() != n_outputs * chunk)
@@ -486,7 +505,7 @@ void ResultsWriter::append(std::span<const double> parameters, std::span<const d
             std::memcpy(raw.data(), outputs.data() + (c - n_params) * chunk, count * 8);
         } else {
             for (std::uint64_t i = 0; i < count; ++i) {
-                const auto index = static_cast<std::int64_t>(first + i);
+                const auto index = static_cast<std::int64_t>(m.header.shard_first + first + i);
                 std::memcpy(raw.data() + i * 8, &index, 8);
             }
         }
@@ -575,6 +594,32 @@ void ResultsWriter::write_trajectories(std::span<const std::uint64_t> path_indic
     f.flush();
 }
 
+std::size_t summary_statistic_count() {
+    return summary_fields().size();
+}
+std::string_view summary_statistic_name(std::size_t i) {
+    return summary_fields().at(i).name;
+}
+std::string_view summary_statistic_doc(std::size_t i) {
+    return summary_fields().at(i).doc;
+}
+double summary_statistic(const Summary& s, std::size_t i) {
+    return summary_fields().at(i).get(s);
+}
+
+void write_summary_definitions(const h5::File& file, std::string_view group) {
+    const h5::Group g = file.open_group(group);
+    g.set_attribute("quantile_definition",
+                    "type 7 (Hyndman & Fan 1996; R default, numpy 'linear'): h = (n - 1) p, "
+                    "Q = x[floor(h)] + (h - floor(h)) (x[floor(h) + 1] - x[floor(h)])");
+    g.set_attribute("shortfall_definition",
+                    "mean of the k = ceil((1 - alpha) n) worst values of the adverse tail (largest for "
+                    "adverse_tail = upper, smallest for lower)");
+    g.set_attribute("interval_definition", "Wilson score interval, z = 1.959964 (95%)");
+    g.set_attribute("missing_values",
+                    "NaN and infinite values are left out of every statistic (see n_missing)");
+}
+
 void ResultsWriter::write_summary() {
     // The chunk buffers are done with: give their memory back before a whole column is read in.
     std::vector<std::vector<std::byte>>().swap(impl_->raw);
@@ -587,15 +632,7 @@ void ResultsWriter::write_summary() {
     g.set_attribute("doc",
                     "statistics of each output over all paths; one dataset per statistic over the output "
                     "dimension");
-    g.set_attribute("quantile_definition",
-                    "type 7 (Hyndman & Fan 1996; R default, numpy 'linear'): h = (n - 1) p, "
-                    "Q = x[floor(h)] + (h - floor(h)) (x[floor(h) + 1] - x[floor(h)])");
-    g.set_attribute("shortfall_definition",
-                    "mean of the k = ceil((1 - alpha) n) worst values of the adverse tail (largest for "
-                    "adverse_tail = upper, smallest for lower)");
-    g.set_attribute("interval_definition", "Wilson score interval, z = 1.959964 (95%)");
-    g.set_attribute("missing_values",
-                    "NaN and infinite values are left out of every statistic (see n_missing)");
+    write_summary_definitions(f, kSummaryGroup);
 
     std::vector<std::string> names, units, kinds, tails;
     for (const auto& r : rows) {
@@ -652,11 +689,29 @@ ResultsReader::ResultsReader(ResultsReader&&) noexcept = default;
 ResultsReader& ResultsReader::operator=(ResultsReader&&) noexcept = default;
 ResultsReader::~ResultsReader() = default;
 
-ResultsReader ResultsReader::open(const std::filesystem::path& path) {
+ResultsReader ResultsReader::open(const std::filesystem::path& path, std::string_view filetype) {
     auto impl = std::make_unique<Impl>();
     impl->path = path;
-    impl->file = open_results(path, false, impl->header);
+    impl->file = open_results(path, false, impl->header, filetype);
     return ResultsReader(std::move(impl));
+}
+
+const h5::File& ResultsReader::file() const {
+    return impl_->file;
+}
+
+void ResultsReader::read_rows(std::string_view group, std::string_view name, std::uint64_t first,
+                              std::span<double> out) const {
+    const h5::Group g = impl_->file.open_group(group);
+    if (!g.contains(name))
+        throw InputError(fmt::format("{}: no dataset /{}/{}", impl_->path.string(), group, name));
+    const h5::Dataset d = g.open_dataset(name);
+    if (first + out.size() > d.size())
+        throw InputError(fmt::format("{}: /{}/{} has {} rows, not {}", impl_->path.string(), group, name,
+                                     d.size(), first + out.size()));
+    const hsize_t offset = first, count = out.size();
+    if (!out.empty())
+        d.read<double>(out, std::span<const hsize_t>(&offset, 1), std::span<const hsize_t>(&count, 1));
 }
 
 const ResultsHeader& ResultsReader::header() const {

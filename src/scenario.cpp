@@ -423,6 +423,34 @@ toml::table parse_toml(std::string_view text, std::string_view source_name) {
     }
 }
 
+/// The distribution with one of its parameters (or its truncation bound) replaced by `node`, parsed and
+/// checked exactly like a whole scenario entry: the entry is rebuilt as a TOML table and parsed again.
+Distribution with_field(const ParameterSpec& spec, const Distribution& current, std::string_view field,
+                        const toml::node& node, const Origin& origin) {
+    const std::string key = fmt::format("{}.{}", spec.key, field);
+    std::vector<std::string_view> fields;
+    for (const auto& [name, value] : current.parameters()) fields.push_back(name);
+    const auto kind = current.kind();
+    if (kind != DistributionKind::Fixed && kind != DistributionKind::Choice &&
+        kind != DistributionKind::Bernoulli)
+        fields.insert(fields.end(), {"min", "max"});
+    if (std::find(fields.begin(), fields.end(), field) == fields.end()) {
+        if (fields.empty())
+            refuse(origin, node, key,
+                   fmt::format("{} is a {} distribution: set the whole entry instead", spec.key,
+                               distribution_name(kind)));
+        refuse(origin, node, key,
+               fmt::format("{} is {} {}: its parameters are {}", spec.key,
+                           current.is_fixed() ? "fixed at" : "a", value_toml(spec, current),
+                           fmt::join(fields, ", ")));
+    }
+    if (current.is_fixed()) return parse_value(spec, node, origin);  // value of a fixed entry
+    const toml::table doc = parse_toml(fmt::format("v = {}", value_toml(spec, current)), origin.source);
+    toml::table table = *doc.get_as<toml::table>("v");
+    node.visit([&](const auto& n) { table.insert_or_assign(field, n); });
+    return parse_value(spec, table, origin);
+}
+
 }  // namespace
 
 // ---- checks ----
@@ -577,7 +605,13 @@ void Scenario::set(std::string_view assignment) {
     const ParameterSpec* spec = find_parameter(key);
     const bool run_key =
         std::find(kRunKeys.begin(), kRunKeys.end(), key) != kRunKeys.end() && key != "run.base";
-    if (dot == std::string::npos || (!spec && !run_key))
+    // key.field (shock.size.median): one parameter of that key's distribution.
+    const auto last_dot = key.rfind('.');
+    const ParameterSpec* field_spec =
+        (!spec && !run_key && last_dot != std::string::npos && last_dot != dot)
+            ? find_parameter(std::string_view(key).substr(0, last_dot))
+            : nullptr;
+    if (dot == std::string::npos || (!spec && !run_key && !field_spec))
         throw InputError(
             fmt::format("{}: unknown key '{}'; did you mean '{}'?", label, key, nearest_key(key)));
 
@@ -593,7 +627,11 @@ void Scenario::set(std::string_view assignment) {
     if (doc.size() != 1 || !doc.get("v")) throw InputError(fmt::format("{}: expected one value", label));
     const toml::node& node = *doc.get("v");
     const Origin origin{label, false};
-    if (run_key) {
+    if (field_spec) {
+        const std::size_t index = static_cast<std::size_t>(field_spec - parameter_specs().data());
+        distributions_[index] =
+            with_field(*field_spec, distributions_[index], key.substr(last_dot + 1), node, origin);
+    } else if (run_key) {
         RunTable run;
         parse_run_entry(run, last_segment(key), node, origin, std::filesystem::current_path());
         if (run.paths) run_.paths = *run.paths;

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "wipeout/rank_exchange.h"
 #include "wipeout/scenario.h"
 
 namespace wipeout {
@@ -42,15 +43,24 @@ struct RunOptions {
     /// Called on the driver's thread after each chunk is on disk, with n_paths_done (checkpoint hooks,
     /// tests).
     std::function<void(std::uint64_t)> on_chunk_written;
+    /// Job arrays: shard_index of shard_count (0: the whole run) computes a deterministic slice of the
+    /// paths (of the points, for a sweep) into its own file; `wipeout merge` joins the shards.
+    std::uint64_t shard_index = 0;
+    std::uint64_t shard_count = 0;
+    /// Several processes (MPI ranks) sharing the work: rank 0 writes the file, the others send it their
+    /// chunks; null or one rank: this process alone.
+    RankExchange* ranks = nullptr;
 };
 
 struct RunResult {
-    std::uint64_t n_paths = 0;
+    std::uint64_t n_paths = 0;  ///< rows this file holds when complete (a shard's slice)
     std::uint64_t n_paths_done = 0;
     std::uint64_t paths_this_session = 0;
     bool complete = false;
     double elapsed_s = 0;  ///< wall time of this call
     double paths_per_s = 0;
+    int stop_signal = 0;  ///< the stop value rank 0 saw when it stopped the run early (0: none)
+    bool on_root = true;  ///< false on MPI ranks other than 0 (they print nothing)
 };
 
 /// A path that failed (an invariant violation with check_invariants, or any engine error): the run stops

@@ -17,6 +17,9 @@
 #include "wipeout/statistics.h"
 
 namespace wipeout {
+namespace h5 {
+class File;
+}
 
 inline constexpr std::string_view kResultsFiletype = "wipeout-results";
 inline constexpr int kResultsFormatMajor = 1;
@@ -37,6 +40,14 @@ struct ResultsHeader {
     std::string command_line;
     std::uint64_t chunk_paths = 0;     ///< paths per stored chunk: a resumed run continues on this grid
     std::uint64_t n_trajectories = 0;  ///< how many paths (the first ones) have a full time series
+    /// A shard (--shard K/N) holds rows [shard_first, shard_end) of the run; shard_count 0: the whole run.
+    /// n_paths stays the whole run's; n_paths_done counts this file's rows.
+    std::uint64_t shard_index = 0;
+    std::uint64_t shard_count = 0;
+    std::uint64_t shard_first = 0;
+    std::uint64_t shard_end = 0;
+    /// Rows this file holds when complete.
+    std::uint64_t rows() const { return shard_count ? shard_end - shard_first : n_paths; }
 };
 
 /// A header for a new run of `scenario` (its [run] paths and seed), stamped with this build and the time.
@@ -52,6 +63,14 @@ struct OutputSummary {
     Summary stats;
 };
 
+/// The floating-point statistics of /summary, in file order: name, doc and value of statistic i.
+std::size_t summary_statistic_count();
+std::string_view summary_statistic_name(std::size_t i);
+std::string_view summary_statistic_doc(std::size_t i);
+double summary_statistic(const Summary& s, std::size_t i);
+/// Writes /summary's definitions (quantile, shortfall, interval, missing values) as attributes of `g`.
+void write_summary_definitions(const h5::File& file, std::string_view group);
+
 /// Names used in the file for enums.
 std::string_view kind_name(OutputKind kind);
 std::string_view tail_name(AdverseTail tail);
@@ -65,13 +84,16 @@ class ResultsWriter {
                                 const Scenario& scenario, int compression = 1);
     /// Reopens an incomplete file to continue it: trims every per-path dataset to n_paths_done and drops
     /// a summary a crash may have left half-written. Checking that the run matches is the caller's job.
-    static ResultsWriter reopen(const std::filesystem::path& path);
+    static ResultsWriter reopen(const std::filesystem::path& path,
+                                std::string_view filetype = kResultsFiletype);
 
     ResultsWriter(ResultsWriter&&) noexcept;
     ResultsWriter& operator=(ResultsWriter&&) noexcept;
     ~ResultsWriter();
 
     const ResultsHeader& header() const;
+    /// The open file, for layers that add their own groups (sweeps).
+    const h5::File& file() const;
 
     /// Appends `count` paths starting at path n_paths_done. Both spans are column-major blocks of
     /// chunk_paths rows: parameter p of the block's path i at [p * chunk_paths + i] (parameter_specs()
@@ -99,7 +121,8 @@ class ResultsReader {
   public:
     /// Opens a results file read-only. Throws InputError for a missing file, a file that is not HDF5, not a
     /// wipeout-results file, or of another major format version.
-    static ResultsReader open(const std::filesystem::path& path);
+    static ResultsReader open(const std::filesystem::path& path,
+                              std::string_view filetype = kResultsFiletype);
 
     ResultsReader(ResultsReader&&) noexcept;
     ResultsReader& operator=(ResultsReader&&) noexcept;
@@ -110,6 +133,10 @@ class ResultsReader {
     std::vector<double> read_output(std::string_view name) const;
     /// One parameter's sampled values (a choice as its index).
     std::vector<double> read_parameter(std::string_view key) const;
+    /// Rows [first, first + count) of /paths/<name> or /scenario/<key> (group "paths" or "scenario").
+    void read_rows(std::string_view group, std::string_view name, std::uint64_t first,
+                   std::span<double> out) const;
+    const h5::File& file() const;
     bool has_summary() const;
     /// The stored /summary, one row per output.
     std::vector<OutputSummary> read_summary() const;

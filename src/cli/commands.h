@@ -10,6 +10,10 @@ int& exit_status();
 void add_liq_price_command(CLI::App& app);
 /// wipeout run: a scenario's Monte Carlo paths into an HDF5 results file (src/cli/run.cpp).
 void add_run_command(CLI::App& app);
+/// wipeout sweep: a grid or Latin hypercube over scenario parameters (src/cli/sweep.cpp).
+void add_sweep_command(CLI::App& app);
+/// wipeout merge: joins the shard files of a job array (src/cli/merge.cpp).
+void add_merge_command(CLI::App& app);
 /// wipeout summary: a results file's summary statistics (src/cli/summary.cpp).
 void add_summary_command(CLI::App& app);
 /// wipeout scenario show: the effective scenario as a commented scenario file (src/cli/scenario.cpp).

@@ -14,45 +14,13 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "run_support.h"
 #include "wipeout/driver.h"
 #include "wipeout/error.h"
 #include "wipeout/scenario.h"
 
 namespace wipeout::cli {
 namespace {
-
-// Set by the signal handler (lock-free, so async-signal-safe), polled by the driver between chunks.
-std::atomic<int> g_stop_signal{0};
-static_assert(std::atomic<int>::is_always_lock_free);
-
-extern "C" void on_stop_signal(int signal) {
-    g_stop_signal.store(signal);
-}
-
-/// Catches SIGINT and SIGTERM for the life of the run. SA_RESETHAND: a second signal kills at once (the
-/// file then stays marked incomplete).
-class StopSignals {
-  public:
-    StopSignals() {
-        g_stop_signal.store(0);
-        struct sigaction action {};
-        action.sa_handler = on_stop_signal;
-        sigemptyset(&action.sa_mask);
-        action.sa_flags = SA_RESETHAND | SA_RESTART;
-        sigaction(SIGINT, &action, &old_int_);
-        sigaction(SIGTERM, &action, &old_term_);
-    }
-    ~StopSignals() {
-        sigaction(SIGINT, &old_int_, nullptr);
-        sigaction(SIGTERM, &old_term_, nullptr);
-    }
-    StopSignals(const StopSignals&) = delete;
-    StopSignals& operator=(const StopSignals&) = delete;
-
-  private:
-    struct sigaction old_int_ {};
-    struct sigaction old_term_ {};
-};
 
 struct RunArgs {
     std::string scenario_file;
@@ -68,72 +36,11 @@ struct RunArgs {
     bool force = false;
     bool check = false;
     bool quiet = false;
+    std::string shard;
     double log_interval_s = 5.0;
     CLI::Option* paths_opt = nullptr;
     CLI::Option* seed_opt = nullptr;
 };
-
-/// The process's own command line (recorded in the results file).
-std::string command_line() {
-    std::string all;
-    if (std::FILE* in = std::fopen("/proc/self/cmdline", "rb")) {
-        char buffer[4096];
-        std::size_t n;
-        while ((n = std::fread(buffer, 1, sizeof buffer, in)) > 0) all.append(buffer, n);
-        std::fclose(in);
-    }
-    std::string out;
-    std::size_t start = 0;
-    while (start < all.size()) {
-        std::size_t end = all.find('\0', start);
-        if (end == std::string::npos) end = all.size();
-        std::string arg = all.substr(start, end - start);
-        if (!out.empty()) out += ' ';
-        out += arg.find_first_of(" \t'\"") == std::string::npos ? arg : fmt::format("'{}'", arg);
-        start = end + 1;
-    }
-    return out.empty() ? "wipeout run" : out;
-}
-
-std::string format_duration(double seconds) {
-    if (!(seconds >= 0) || seconds > 1e8) return "--:--";
-    const auto s = static_cast<long long>(seconds + 0.5);
-    if (s >= 3600) return fmt::format("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60);
-    return fmt::format("{}:{:02}", s / 60, s % 60);
-}
-
-std::string format_rate(double per_s) {
-    if (per_s >= 1e6) return fmt::format("{:.2f}M", per_s / 1e6);
-    if (per_s >= 1e4) return fmt::format("{:.1f}k", per_s / 1e3);
-    return fmt::format("{:.0f}", per_s);
-}
-
-/// A live bar on a terminal, a log line every few seconds otherwise.
-std::function<void(const RunProgress&)> progress_printer(bool terminal) {
-    return [terminal](const RunProgress& p) {
-        const double fraction =
-            p.paths_total ? static_cast<double>(p.paths_done) / static_cast<double>(p.paths_total) : 1.0;
-        const double eta =
-            p.paths_per_s > 0 ? static_cast<double>(p.paths_total - p.paths_done) / p.paths_per_s : -1.0;
-        if (terminal) {
-            constexpr int kWidth = 30;
-            const int filled = static_cast<int>(fraction * kWidth);
-            std::string bar(static_cast<std::size_t>(filled), '#');
-            bar.resize(kWidth, '.');
-            std::fprintf(stderr, "\r[%s] %5.1f%%  %llu/%llu paths  %s paths/s  ETA %s   ", bar.c_str(),
-                         100.0 * fraction, static_cast<unsigned long long>(p.paths_done),
-                         static_cast<unsigned long long>(p.paths_total), format_rate(p.paths_per_s).c_str(),
-                         format_duration(eta).c_str());
-        } else {
-            std::fprintf(stderr, "wipeout run: %llu/%llu paths (%.1f%%), %s paths/s, elapsed %s, ETA %s\n",
-                         static_cast<unsigned long long>(p.paths_done),
-                         static_cast<unsigned long long>(p.paths_total), 100.0 * fraction,
-                         format_rate(p.paths_per_s).c_str(), format_duration(p.elapsed_s).c_str(),
-                         format_duration(eta).c_str());
-        }
-        std::fflush(stderr);
-    };
-}
 
 /// The scenario arguments again, for the hints printed after an interruption or a failure.
 std::string scenario_arguments(const RunArgs& a) {
@@ -163,8 +70,12 @@ void run_command(const RunArgs& a) {
     options.check_invariants = a.check;
     options.command_line = command_line();
     options.stop = &g_stop_signal;
+    if (!a.shard.empty()) parse_shard(a.shard, options);
+    options.ranks = ranks();
+    const bool root = ranks() == nullptr || ranks()->rank() == 0;  // only rank 0 talks
     const bool terminal = isatty(STDERR_FILENO) != 0;
-    if (!a.quiet) {
+    const bool quiet = a.quiet || !root;
+    if (!quiet) {
         options.on_progress = progress_printer(terminal);
         if (!(a.log_interval_s > 0)) throw InputError("--log-interval must be positive");
         options.progress_interval = std::chrono::milliseconds(
@@ -177,6 +88,8 @@ void run_command(const RunArgs& a) {
         try {
             result = run_scenario(scenario, options);
         } catch (const PathFailure& e) {
+            exit_status() = kExitFailure;
+            if (!root) return;
             if (terminal && !a.quiet) std::fputc('\n', stderr);
             std::fprintf(stderr, "wipeout: error: %s\n", e.what());
             std::fprintf(
@@ -189,6 +102,11 @@ void run_command(const RunArgs& a) {
             return;
         }
     }
+    const int signal = result.stop_signal != 0 ? result.stop_signal : g_stop_signal.load();
+    if (!root) {
+        if (!result.complete) exit_status() = 128 + (signal != 0 ? signal : SIGINT);
+        return;
+    }
     if (terminal && !a.quiet && result.paths_this_session > 0) std::fputc('\n', stderr);
     if (result.complete) {
         if (result.paths_this_session == 0 && a.resume) {
@@ -200,14 +118,14 @@ void run_command(const RunArgs& a) {
         }
         return;
     }
-    const int signal = g_stop_signal.load();
     std::fprintf(stderr,
                  "wipeout: %s after %llu of %llu paths: %s is marked incomplete\n"
-                 "wipeout: continue with: wipeout run%s -o %s --resume\n",
+                 "wipeout: continue with: wipeout run%s%s -o %s --resume\n",
                  signal == SIGTERM ? "terminated" : "interrupted",
                  static_cast<unsigned long long>(result.n_paths_done),
                  static_cast<unsigned long long>(result.n_paths), a.output.c_str(),
-                 scenario_arguments(a).c_str(), a.output.c_str());
+                 scenario_arguments(a).c_str(), a.shard.empty() ? "" : (" --shard " + a.shard).c_str(),
+                 a.output.c_str());
     exit_status() = 128 + (signal != 0 ? signal : SIGINT);
 }
 
@@ -228,6 +146,9 @@ void add_run_command(CLI::App& app) {
     run->add_flag("--force", args->force, "Overwrite an existing --output");
     run->add_option("--set", args->sets, "Override a scenario entry: key=value (TOML value); repeatable")
         ->allow_extra_args(false);
+    run->add_option("--shard", args->shard,
+                    "Job arrays: compute shard K of N (K from 0) of the paths into its own file; join the "
+                    "shards with wipeout merge");
     run->add_flag("--check", args->check, "Check the engine's invariants on every step (slower)");
     run->add_option("--chunk-paths", args->chunk_paths, "Paths per chunk: computed, then written and flushed")
         ->capture_default_str();

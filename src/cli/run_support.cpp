@@ -1,0 +1,123 @@
+// Shared by run and sweep: the stop signals, the recorded command line, progress output, --shard and the
+// MPI ranks this process belongs to.
+#include "run_support.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "wipeout/error.h"
+
+namespace wipeout::cli {
+
+// Set by the signal handler (lock-free, so async-signal-safe), polled by the driver between chunks.
+std::atomic<int> g_stop_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free);
+
+namespace {
+extern "C" void on_stop_signal(int signal) {
+    g_stop_signal.store(signal);
+}
+}  // namespace
+
+StopSignals::StopSignals() {
+    g_stop_signal.store(0);
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND | SA_RESTART;
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+}
+StopSignals::~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+}
+
+/// The process's own command line (recorded in the results file).
+std::string command_line() {
+    std::string all;
+    if (std::FILE* in = std::fopen("/proc/self/cmdline", "rb")) {
+        char buffer[4096];
+        std::size_t n;
+        while ((n = std::fread(buffer, 1, sizeof buffer, in)) > 0) all.append(buffer, n);
+        std::fclose(in);
+    }
+    std::string out;
+    std::size_t start = 0;
+    while (start < all.size()) {
+        std::size_t end = all.find('\0', start);
+        if (end == std::string::npos) end = all.size();
+        std::string arg = all.substr(start, end - start);
+        if (!out.empty()) out += ' ';
+        out += arg.find_first_of(" \t'\"") == std::string::npos ? arg : fmt::format("'{}'", arg);
+        start = end + 1;
+    }
+    return out.empty() ? "wipeout run" : out;
+}
+
+std::string format_duration(double seconds) {
+    if (!(seconds >= 0) || seconds > 1e8) return "--:--";
+    const auto s = static_cast<long long>(seconds + 0.5);
+    if (s >= 3600) return fmt::format("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60);
+    return fmt::format("{}:{:02}", s / 60, s % 60);
+}
+
+std::string format_rate(double per_s) {
+    if (per_s >= 1e6) return fmt::format("{:.2f}M", per_s / 1e6);
+    if (per_s >= 1e4) return fmt::format("{:.1f}k", per_s / 1e3);
+    return fmt::format("{:.0f}", per_s);
+}
+
+/// A live bar on a terminal, a log line every few seconds otherwise.
+std::function<void(const RunProgress&)> progress_printer(bool terminal) {
+    return [terminal](const RunProgress& p) {
+        const double fraction =
+            p.paths_total ? static_cast<double>(p.paths_done) / static_cast<double>(p.paths_total) : 1.0;
+        const double eta =
+            p.paths_per_s > 0 ? static_cast<double>(p.paths_total - p.paths_done) / p.paths_per_s : -1.0;
+        if (terminal) {
+            constexpr int kWidth = 30;
+            const int filled = static_cast<int>(fraction * kWidth);
+            std::string bar(static_cast<std::size_t>(filled), '#');
+            bar.resize(kWidth, '.');
+            std::fprintf(stderr, "\r[%s] %5.1f%%  %llu/%llu paths  %s paths/s  ETA %s   ", bar.c_str(),
+                         100.0 * fraction, static_cast<unsigned long long>(p.paths_done),
+                         static_cast<unsigned long long>(p.paths_total), format_rate(p.paths_per_s).c_str(),
+                         format_duration(eta).c_str());
+        } else {
+            std::fprintf(stderr, "wipeout run: %llu/%llu paths (%.1f%%), %s paths/s, elapsed %s, ETA %s\n",
+                         static_cast<unsigned long long>(p.paths_done),
+                         static_cast<unsigned long long>(p.paths_total), 100.0 * fraction,
+                         format_rate(p.paths_per_s).c_str(), format_duration(p.elapsed_s).c_str(),
+                         format_duration(eta).c_str());
+        }
+        std::fflush(stderr);
+    };
+}
+
+void parse_shard(const std::string& text, RunOptions& options) {
+    const auto slash = text.find('/');
+    std::uint64_t k = 0, n = 0;
+    std::size_t used_k = 0, used_n = 0;
+    try {
+        if (slash == std::string::npos) throw std::invalid_argument("no slash");
+        k = std::stoull(text.substr(0, slash), &used_k);
+        n = std::stoull(text.substr(slash + 1), &used_n);
+    } catch (const std::exception&) {
+        throw InputError(fmt::format("--shard '{}': expected K/N (shard K of N, K from 0)", text));
+    }
+    if (used_k != slash || used_n != text.size() - slash - 1 || n == 0 || k >= n)
+        throw InputError(fmt::format("--shard '{}': expected K/N with 0 <= K < N", text));
+    options.shard_index = k;
+    options.shard_count = n;
+}
+
+RankExchange*& ranks() {
+    static RankExchange* r = nullptr;
+    return r;
+}
+
+}  // namespace wipeout::cli

@@ -1,0 +1,135 @@
+// wipeout sweep: a grid or Latin hypercube over scenario parameters, every point's paths into one
+// wipeout-sweep file (per-point summary over the sweep axes, each point re-runnable with wipeout run).
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "run_support.h"
+#include "wipeout/error.h"
+#include "wipeout/sweep.h"
+
+namespace wipeout::cli {
+namespace {
+
+struct SweepArgs {
+    std::string scenario_file;
+    std::vector<std::string> sets, grid, lhs;
+    std::uint64_t points = 0, paths_per_point = 0, seed = 0, chunk_paths = 8192;
+    unsigned threads = 0;
+    std::string output = "results/sweep.h5", shard;
+    int compression = 1;
+    bool resume = false, force = false, check = false, quiet = false;
+    double log_interval_s = 5.0;
+    CLI::Option* seed_opt = nullptr;
+};
+
+void sweep_command(const SweepArgs& a) {
+    Scenario base = a.scenario_file.empty() ? Scenario::builtin() : Scenario::load(a.scenario_file);
+    for (const auto& assignment : a.sets) base.set(assignment);
+    if (!a.grid.empty() && !a.lhs.empty())
+        throw InputError("--grid and --lhs cannot be mixed: choose one design");
+    SweepSpec spec;
+    spec.design = a.lhs.empty() ? SweepDesign::Grid : SweepDesign::LatinHypercube;
+    for (const auto& g : a.grid) spec.axes.push_back(parse_grid_axis(g));
+    for (const auto& l : a.lhs) spec.axes.push_back(parse_hypercube_axis(l));
+    if (spec.design == SweepDesign::Grid && a.points != 0) throw InputError("--points is for --lhs sweeps");
+    spec.points = a.points;
+    spec.paths_per_point = a.paths_per_point;
+    spec.seed = a.seed_opt->count() > 0 ? a.seed : base.run().seed;
+
+    RunOptions options;
+    options.output = a.output;
+    options.threads = a.threads;
+    options.chunk_paths = a.chunk_paths;
+    options.compression = a.compression;
+    options.resume = a.resume;
+    options.force = a.force;
+    options.check_invariants = a.check;
+    options.command_line = command_line();
+    options.stop = &g_stop_signal;
+    if (!a.shard.empty()) parse_shard(a.shard, options);
+    options.ranks = ranks();
+    const bool root = ranks() == nullptr || ranks()->rank() == 0;
+    const bool terminal = isatty(STDERR_FILENO) != 0;
+    if (!a.quiet && root) {
+        if (!(a.log_interval_s > 0)) throw InputError("--log-interval must be positive");
+        options.on_progress = progress_printer(terminal);
+        options.progress_interval = std::chrono::milliseconds(
+            terminal ? 200 : static_cast<long long>(std::max(1.0, a.log_interval_s * 1000)));
+    }
+    std::string prefix = "wipeout run";
+    if (!a.scenario_file.empty()) prefix += " " + a.scenario_file;
+    for (const auto& set : a.sets) prefix += fmt::format(" --set '{}'", set);
+
+    RunResult result;
+    {
+        const StopSignals signals;
+        try {
+            result = run_sweep(base, spec, options, prefix);
+        } catch (const PathFailure& e) {
+            exit_status() = kExitFailure;
+            if (!root) return;
+            if (terminal && !a.quiet) std::fputc('\n', stderr);
+            std::fprintf(stderr, "wipeout: error: %s\n", e.what());
+            std::fprintf(stderr, "wipeout: %s keeps the chunks before it and is marked incomplete\n",
+                         a.output.c_str());
+            return;
+        }
+    }
+    const int signal = result.stop_signal != 0 ? result.stop_signal : g_stop_signal.load();
+    if (!result.complete) exit_status() = 128 + (signal != 0 ? signal : SIGINT);
+    if (!root) return;
+    if (terminal && !a.quiet && result.paths_this_session > 0) std::fputc('\n', stderr);
+    if (result.complete) {
+        std::printf("%s: %llu points x %llu paths, complete\n", a.output.c_str(),
+                    static_cast<unsigned long long>(spec.n_points()),
+                    static_cast<unsigned long long>(spec.paths_per_point));
+        return;
+    }
+    std::fprintf(stderr,
+                 "wipeout: %s after %llu of %llu rows: %s is marked incomplete\n"
+                 "wipeout: continue with the same command plus --resume\n",
+                 signal == SIGTERM ? "terminated" : "interrupted",
+                 static_cast<unsigned long long>(result.n_paths_done),
+                 static_cast<unsigned long long>(result.n_paths), a.output.c_str());
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app) {
+    auto args = std::make_shared<SweepArgs>();
+    CLI::App* cmd = app.add_subcommand("sweep", "Sweep scenario parameters over a grid or a Latin hypercube");
+    cmd->add_option("scenario", args->scenario_file,
+                    "Base scenario TOML file (default: the built-in scenario)");
+    cmd->add_option("--grid", args->grid,
+                    "Grid axis: KEY=START:STOP:N, KEY=log:START:STOP:N or KEY=v1,v2,...; KEY is a scenario "
+                    "key (shock.size) or one parameter of its distribution (shock.size.median); repeatable")
+        ->allow_extra_args(false);
+    cmd->add_option("--lhs", args->lhs, "Latin-hypercube axis: KEY=LOW:HIGH or KEY=log:LOW:HIGH; repeatable")
+        ->allow_extra_args(false);
+    cmd->add_option("--points", args->points, "Latin hypercube: number of points");
+    cmd->add_option("--paths-per-point", args->paths_per_point, "Paths at each point")->required();
+    cmd->add_option("-o,--output", args->output, "Sweep file")->capture_default_str();
+    args->seed_opt = cmd->add_option("--seed", args->seed, "Sweep seed (default: the scenario's [run] seed)");
+    cmd->add_option("--threads", args->threads, "Worker threads (default: all cores)");
+    cmd->add_option("--set", args->sets, "Override a base scenario entry: key=value; repeatable")
+        ->allow_extra_args(false);
+    cmd->add_flag("--force", args->force, "Overwrite an existing --output");
+    cmd->add_flag("--resume", args->resume, "Continue an interrupted sweep in --output");
+    cmd->add_option("--shard", args->shard,
+                    "Job arrays: compute shard K of N of the points into its own file");
+    cmd->add_flag("--check", args->check, "Check the engine's invariants on every step (slower)");
+    cmd->add_option("--chunk-paths", args->chunk_paths, "Rows per chunk")->capture_default_str();
+    cmd->add_option("--compression", args->compression, "zlib level (0-9)")->capture_default_str();
+    cmd->add_flag("-q,--quiet", args->quiet, "No progress output");
+    cmd->add_option("--log-interval", args->log_interval_s, "Seconds between progress lines (not a terminal)")
+        ->capture_default_str();
+    cmd->callback([args] { sweep_command(*args); });
+}
+
+}  // namespace wipeout::cli
