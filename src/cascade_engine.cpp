@@ -66,8 +66,7 @@ class TriggerQueue {
         offset_ = side == Side::Long ? 0.0 : kBuckets;  // short keys are in [-2 P0, 0]
         head_.resize(kBuckets);  // valid only where the bucket's bit is set: nothing to clear per path
         best_.resize(kBuckets);
-        bits_.assign(kBuckets / 64, 0);
-        summary_.fill(0);
+        bits_.fill(0);
         top_ = -1;
         max_key_ = -std::numeric_limits<double>::infinity();
         next_.resize(items);
@@ -133,7 +132,6 @@ class TriggerQueue {
         } else {
             next_[static_cast<std::size_t>(item)] = -1;
             best_[ub] = key;
-            if (bits_[word] == 0) summary_[word >> 6] |= std::uint64_t{1} << (word & 63);
             bits_[word] |= bit;
         }
         head_[ub] = item;
@@ -142,24 +140,17 @@ class TriggerQueue {
     }
     void clear(int b) {
         const auto ub = static_cast<std::size_t>(b);
-        const std::size_t word = ub >> 6;
-        bits_[word] &= ~(std::uint64_t{1} << (ub & 63));
-        if (bits_[word] == 0) summary_[word >> 6] &= ~(std::uint64_t{1} << (word & 63));
+        bits_[ub >> 6] &= ~(std::uint64_t{1} << (ub & 63));
     }
     int highest_at_or_below(int b) const {
         const auto ub = static_cast<std::size_t>(b);
         std::size_t word = ub >> 6;
-        const std::uint64_t here = bits_[word] & (~std::uint64_t{0} >> (63 - (ub & 63)));
-        if (here) return static_cast<int>(word * 64 + 63 - static_cast<std::size_t>(std::countl_zero(here)));
-        // The summary has one bit per non-empty word: the highest such word below this one.
-        std::size_t group = word >> 6;
-        std::uint64_t below = summary_[group] & ((std::uint64_t{1} << (word & 63)) - 1);
-        while (below == 0) {
-            if (group == 0) return -1;
-            below = summary_[--group];
+        std::uint64_t bits = bits_[word] & (~std::uint64_t{0} >> (63 - (ub & 63)));
+        while (bits == 0) {  // 64 words at most; the next item is usually in this word or the one below
+            if (word == 0) return -1;
+            bits = bits_[--word];
         }
-        word = group * 64 + 63 - static_cast<std::size_t>(std::countl_zero(below));
-        return static_cast<int>(word * 64 + 63 - static_cast<std::size_t>(std::countl_zero(bits_[word])));
+        return static_cast<int>(word * 64 + 63 - static_cast<std::size_t>(std::countl_zero(bits)));
     }
 
     double scale_ = 1.0, offset_ = 0.0;  // bucket = key * scale + offset
@@ -167,10 +158,9 @@ class TriggerQueue {
     std::vector<double> best_;           // per bucket: its greatest key (same)
     std::vector<std::int32_t> next_;     // per item: the next in its bucket, -1 at the end
     std::vector<double> key_;            // per item
-    std::vector<std::uint64_t> bits_;    // non-empty buckets
-    std::array<std::uint64_t, (kBuckets / 64 + 63) / 64> summary_{};  // non-empty words of bits_
-    int top_ = -1;                                                    // highest non-empty bucket
-    double max_key_ = -std::numeric_limits<double>::infinity();       // best_[top_]
+    std::array<std::uint64_t, kBuckets / 64> bits_{};            // non-empty buckets
+    int top_ = -1;                                               // highest non-empty bucket
+    double max_key_ = -std::numeric_limits<double>::infinity();  // best_[top_]
 };
 
 /// One side's positions not yet taken over: the grid's frontier (each run's next entry level to trigger), the
@@ -354,6 +344,8 @@ struct CascadeEngine::Impl {
     double liquidation_fee = -1;
     std::size_t cohort_count = 0;
     EngineCounters counters;
+    std::array<std::uint64_t, 17> population_key{};  // the parameters `population` was built from
+    bool population_built = false;
 
     Impl(const TierTable& t, EngineOptions o) : tiers(t), options(o) {}
 };
@@ -370,15 +362,52 @@ const EngineCounters& CascadeEngine::last_counters() const {
     return impl_->counters;
 }
 
+namespace {
+
+/// Every parameter build_population reads, bit for bit: the population is a pure function of these (and of
+/// the engine's tier table), so a path whose key equals the last one's reuses it as it is.
+std::array<std::uint64_t, 17> population_key(const CascadeParams& p) {
+    const double fields[17] = {p.reference_price,
+                               p.entry_dispersion,
+                               static_cast<double>(p.entry_bins),
+                               p.round_share,
+                               p.round_step,
+                               static_cast<double>(p.leverage_bins),
+                               p.max_leverage,
+                               p.leverage_median,
+                               p.leverage_sigma,
+                               static_cast<double>(p.size_classes),
+                               p.size_tail,
+                               p.size_min,
+                               p.liquidation_fee,
+                               p.clearance,
+                               p.oi_to_depth,
+                               p.depth_1pct,
+                               p.long_share};
+    std::array<std::uint64_t, 17> key;
+    for (std::size_t i = 0; i < key.size(); ++i) key[i] = std::bit_cast<std::uint64_t>(fields[i]);
+    return key;
+}
+
+}  // namespace
+
 PathOutputs CascadeEngine::run(const CascadeParams& params, std::uint64_t seed, std::uint64_t path_index,
                                PathTrace* trace) {
-    build_population(params, impl_->tiers, impl_->scratch, impl_->population);
+    const auto key = population_key(params);
+    if (!impl_->population_built || impl_->population_key != key) {
+        build_population(params, impl_->tiers, impl_->scratch, impl_->population);
+        impl_->population_key = key;
+        impl_->population_built = true;
+        impl_->cohort_count = impl_->population.cohort_count();
+    }
     return simulate(params, seed, path_index, trace);
 }
 
 PathOutputs CascadeEngine::run(const CascadeParams& params, const Population& population, std::uint64_t seed,
                                std::uint64_t path_index, PathTrace* trace) {
     impl_->population = population;
+    impl_->population_built = false;  // not the parameters' own
+    impl_->cohort_count = impl_->population.cohort_count();
     return simulate(params, seed, path_index, trace);
 }
 
@@ -439,7 +468,6 @@ class PathSimulation {
         std::sort(milestones_.begin(), milestones_.end());
         log_fundamental_ = std::log(p.reference_price);
         counters_ = EngineCounters{};
-        counters_.cohorts = pop.cohort_count();
     }
 
     PathOutputs run();
@@ -505,6 +533,11 @@ class PathSimulation {
     SideBook& longs_;
     SideBook& shorts_;
     Cohort open_short_{};  // M12 shorts still accumulating in the current price band (qty 0: none)
+    /// open_short_ with its position quantity brought up to date (not kept every step: a division).
+    Cohort& open_short() {
+        open_short_.position_qty = opportunistic_notional_ / open_short_.entry;
+        return open_short_;
+    }
     std::vector<StepRow>& steps_;
     std::vector<TraceRow>& rows_;  // only when tracing
     std::vector<std::pair<double, std::uint32_t>>& adl_queue_;
@@ -661,15 +694,14 @@ void PathSimulation::exogenous_flow(double dt) {
         Cohort& open = open_short_;
         if (open.qty > 0 && std::abs(open.entry - trade_) >= kShortBand * trade_) {
             // The price left the band: that cohort is complete and joins the others.
-            book(Side::Short).add(open, trigger_key<Side::Short>(open.liquidation_price));
+            book(Side::Short).add(open_short(), trigger_key<Side::Short>(open.liquidation_price));
             open.qty = 0;
         }
         open.entry = open.qty > 0 ? (open.entry * open.qty + trade_ * qty) / (open.qty + qty) : trade_;
         open.qty += qty;
         open.leverage = opportunistic_leverage_;
-        open.position_qty = opportunistic_notional_ / open.entry;
         open.liquidation_price = open.entry * opportunistic_ratio_;
-        open.flags = kOpportunistic;
+        open.flags = kOpportunistic;  // position_qty: set by open_short() when the cohort is read
     }
 }
 
@@ -862,7 +894,7 @@ void PathSimulation::for_each_alive(Side side, Visit&& visit) {
     // Free slots have qty 0: the visitors skip them.
     auto& pool = book(side).pool;
     for (std::size_t i = 0; i < pool.size(); ++i) visit(pool[i], std::int64_t{-1}, i);
-    if (side == Side::Short && open_short_.qty > 0) visit(open_short_, std::int64_t{-1}, pool.size());
+    if (side == Side::Short && open_short_.qty > 0) visit(open_short(), std::int64_t{-1}, pool.size());
 }
 
 template <Side S>
@@ -876,7 +908,7 @@ void PathSimulation::take_crossed(double mark) {
         }
     });
     if (S == Side::Short && open_short_.qty > 0 && mark >= open_short_.liquidation_price) {
-        const Cohort c = open_short_;
+        const Cohort c = open_short();
         open_short_.qty = 0;
         take_over<S>(c, mark);
     }
@@ -933,7 +965,7 @@ double PathSimulation::deleverage(Side liquidated, double qty, double price) {
             f.left[id] -= take / base.qty;
             position_qty = base.position_qty;
         } else {
-            Cohort& c = id - grid_size < extra.size() ? extra[id - grid_size] : open_short_;
+            Cohort& c = id - grid_size < extra.size() ? extra[id - grid_size] : open_short();
             take = std::min(c.qty, qty - matched);
             c.qty -= take;
             position_qty = c.position_qty;
@@ -1175,31 +1207,48 @@ PathOutputs PathSimulation::finish() {
     o.n_steps = static_cast<double>(n - 1);
     counters_.steps = n - 1;
 
-    // Trough, and the running trough for the recovery at fixed times (one pass: rows are in time order, so
-    // the recovery at `when` is the last row at or before it against the lowest price up to there).
+    // One pass for the trough, the running trough at the fixed recovery times (rows are in time order: the
+    // recovery at `when` is the last row at or before it against the lowest price up to there) and the
+    // liquidation tempo (the busiest 60 s window; the times of 5% and 95% of the liquidated notional).
     std::size_t trough_at = 0;
     double spot_min = r[0].index_price;
     const double whens[3] = {t0 + 3600.0, t0 + 14400.0, p_.horizon_s};
-    std::size_t last_row[3];  // the last row at or before each `when` (rows start at t = 0 <= when)
+    std::array<std::pair<std::size_t, int>, 3> records;  // (last row at or before when, which), by row
     for (int j = 0; j < 3; ++j) {
         const auto after =
             std::upper_bound(r.begin(), r.end(), whens[j] + 1e-9,
                              [](double when, const StepRow& row) { return when < row.time_s; });
-        last_row[j] = static_cast<std::size_t>(std::max<std::ptrdiff_t>(after - r.begin(), 1)) - 1;
+        records[j] = {static_cast<std::size_t>(std::max<std::ptrdiff_t>(after - r.begin(), 1)) - 1, j};
     }
+    std::sort(records.begin(), records.end());
+    const double total_liq = o.liquidated_long_notional + o.liquidated_short_notional;
     double running = p0, running_at[3] = {p0, p0, p0}, price_at[3] = {p0, p0, p0};
-    for (std::size_t i = 0; i < n; ++i) {
+    double window = 0, cumulative = 0, t05 = -1, t95 = -1;
+    std::size_t first = 1;
+    const auto visit = [&](std::size_t i) {
         const double price = r[i].trade_price;
         if (price < r[trough_at].trade_price) trough_at = i;
         spot_min = std::min(spot_min, r[i].index_price);
         running = std::min(running, price);
-        for (int j = 0; j < 3; ++j) {
-            if (i == last_row[j]) {
-                running_at[j] = running;
-                price_at[j] = price;
-            }
+        if (i == 0) return;
+        const double liq = r[i].liquidated;
+        window += liq;
+        while (r[first].time_s <= r[i].time_s - 60.0) {
+            window -= r[first].liquidated;
+            ++first;
         }
+        o.peak_liquidations_per_min = std::max(o.peak_liquidations_per_min, window);
+        cumulative += liq;
+        if (total_liq > 0 && t05 < 0 && cumulative >= 0.05 * total_liq) t05 = r[i].time_s;
+        if (total_liq > 0 && t95 < 0 && cumulative >= 0.95 * total_liq) t95 = r[i].time_s;
+    };
+    std::size_t next_row = 0;
+    for (const auto& [row, j] : records) {
+        for (; next_row <= row; ++next_row) visit(next_row);
+        running_at[j] = running;
+        price_at[j] = r[row].trade_price;
     }
+    for (; next_row < n; ++next_row) visit(next_row);
     const double trough = r[trough_at].trade_price;
     const double t_trough = r[trough_at].time_s;
     o.trough_price = trough;
@@ -1244,23 +1293,7 @@ PathOutputs PathSimulation::finish() {
     o.spot_loss_at_trough = std::max(0.0, 1.0 - spot_min / p0);
     o.spot_loss_at_end = 1.0 - r.back().index_price / p0;
 
-    // Liquidation tempo: the busiest 60 s window, and the time between 5% and 95% of the liquidated notional.
-    const double total_liq = o.liquidated_long_notional + o.liquidated_short_notional;
     o.liquidated_oi_fraction = initial_oi_ > 0 ? total_liq / initial_oi_ : 0.0;
-    double window = 0, cumulative = 0, t05 = -1, t95 = -1;
-    std::size_t first = 1;
-    for (std::size_t i = 1; i < n; ++i) {
-        const double liq = r[i].liquidated;
-        window += liq;
-        while (r[first].time_s <= r[i].time_s - 60.0) {
-            window -= r[first].liquidated;
-            ++first;
-        }
-        o.peak_liquidations_per_min = std::max(o.peak_liquidations_per_min, window);
-        cumulative += liq;
-        if (total_liq > 0 && t05 < 0 && cumulative >= 0.05 * total_liq) t05 = r[i].time_s;
-        if (total_liq > 0 && t95 < 0 && cumulative >= 0.95 * total_liq) t95 = r[i].time_s;
-    }
     o.cascade_duration_s = total_liq > 0 ? t95 - t05 : 0.0;
 
     o.trader_margin_lost = o.trader_margin_lost_long + o.trader_margin_lost_short;
@@ -1281,13 +1314,13 @@ PathOutputs PathSimulation::finish() {
 PathOutputs CascadeEngine::simulate(const CascadeParams& params, std::uint64_t seed, std::uint64_t path_index,
                                     PathTrace* trace) {
     Impl& impl = *impl_;
-    impl.cohort_count = impl.population.cohort_count();
     if (impl.liquidation_fee != params.liquidation_fee) {
         impl.liquidation = GenericLiquidation(impl.tiers, params.liquidation_fee);
         impl.liquidation_fee = params.liquidation_fee;
     }
     PathSimulation sim(params, impl.tiers, impl.liquidation, impl.options, impl.population, impl.buffers,
                        impl.counters, seed, path_index, trace != nullptr);
+    impl.counters.cohorts = impl.cohort_count;
     PathOutputs out = sim.run();
     if (trace) trace->rows.assign(impl.buffers.rows.begin(), impl.buffers.rows.end());
     return out;

@@ -61,30 +61,41 @@ class FastNormal {
     boost::random::detail::unit_normal_distribution<double> unit_;
 };
 
-/// std::exp(x), through a short polynomial where |x| <= 2^-7: the clock's calm steps move the fundamental,
-/// the venues' gaps and the stress by much less than that, and the call to libm was a fifth of a step's
-/// latency. Within an ulp of std::exp there (the truncated terms are below 1e-18 relative); std::exp
-/// elsewhere.
+/// std::exp(x), through a polynomial where |x| <= 1/8: the fundamental's move over a step, the venues' gaps
+/// and, but in a cascade's worst minutes, the depth's evaporation exponent all stay there, and a call to libm
+/// was a large share of a step's latency. Within an ulp of std::exp there (the truncated terms are below
+/// 3e-18 relative); std::exp elsewhere.
 inline double exp_near_zero(double x) {
-    if (!(std::abs(x) <= 0x1p-7)) return std::exp(x);
-    // 1 + x + x^2 (1/2 + x/6 + x^2/24 + x^3/120 + x^4/720), the bracket in Estrin's form (short dependency
-    // chain).
-    const double x2 = x * x;
-    const double q = (0.5 + x * (1.0 / 6.0)) + x2 * ((1.0 / 24.0 + x * (1.0 / 120.0)) + x2 * (1.0 / 720.0));
+    if (!(std::abs(x) <= 0.125)) return std::exp(x);
+    // 1 + x + x^2 q(x), q = 1/2! + x/3! + ... + x^8/10!, in Estrin's form (a short dependency chain); the
+    // small correction is added to 1 last, so the result is rounded once.
+    const double x2 = x * x, x4 = x2 * x2;
+    const double q = ((1.0 / 2 + x * (1.0 / 6)) + x2 * (1.0 / 24 + x * (1.0 / 120))) +
+                     x4 * (((1.0 / 720 + x * (1.0 / 5040)) + x2 * (1.0 / 40320 + x * (1.0 / 362880))) +
+                           x4 * (1.0 / 3628800));
     return 1.0 + (x + x2 * q);
 }
 
-/// std::log1p(y), through a short polynomial where |y| <= 2^-5 (the book's displacement but in a cascade's
-/// deepest minutes); within an ulp of std::log1p there (truncated terms below 1e-19 relative), std::log1p
-/// elsewhere.
+/// std::log1p(y) where |y| <= 1/8 (the book's displacement but in a cascade's deepest minutes): y + y^2 q(y)
+/// with q the series' next terms, 11 of them up to |y| = 2^-5 and 17 beyond (truncated terms below 3e-18
+/// relative), in Estrin's form; the small correction is added last, so the result is rounded once, from y.
+/// Within an ulp of std::log1p there; std::log1p elsewhere.
 inline double log1p_near_zero(double y) {
-    if (!(std::abs(y) <= 0x1p-5)) return std::log1p(y);
-    // y + y^2 q(y), q = -1/2 + y/3 - y^2/4 + ... - y^10/12 in Estrin's form: the small correction is added
-    // last, so the result is rounded once, from y.
+    const double a = std::abs(y);
+    if (!(a <= 0.125)) return std::log1p(y);
     const double y2 = y * y, y4 = y2 * y2, y8 = y4 * y4;
-    const double p0 = -0.5 + y * (1.0 / 3.0), p1 = -0.25 + y * 0.2, p2 = -1.0 / 6.0 + y * (1.0 / 7.0);
-    const double p3 = -0.125 + y * (1.0 / 9.0), p4 = -0.1 + y * (1.0 / 11.0), p5 = -1.0 / 12.0;
-    const double q = ((p0 + y2 * p1) + y4 * (p2 + y2 * p3)) + y8 * (p4 + y2 * p5);
+    // q = sum over k >= 2 of (-1)^(k+1) y^(k-2) / k, pairs (c_k + c_(k+1) y) first.
+    const double p0 = -1.0 / 2 + y * (1.0 / 3), p1 = -1.0 / 4 + y * (1.0 / 5), p2 = -1.0 / 6 + y * (1.0 / 7);
+    const double p3 = -1.0 / 8 + y * (1.0 / 9), p4 = -1.0 / 10 + y * (1.0 / 11);
+    double q;
+    if (a <= 0x1p-5) {
+        q = ((p0 + y2 * p1) + y4 * (p2 + y2 * p3)) + y8 * (p4 + y2 * (-1.0 / 12));
+    } else {
+        const double p5 = -1.0 / 12 + y * (1.0 / 13), p6 = -1.0 / 14 + y * (1.0 / 15);
+        const double p7 = -1.0 / 16 + y * (1.0 / 17);
+        q = (((p0 + y2 * p1) + y4 * (p2 + y2 * p3)) + y8 * ((p4 + y2 * p5) + y4 * (p6 + y2 * p7))) +
+            (y8 * y8) * (-1.0 / 18);
+    }
     return y + y2 * q;
 }
 

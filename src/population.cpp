@@ -3,6 +3,7 @@
 #include "wipeout/population.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -18,7 +19,15 @@ double normal_cdf(double z) {
 
 // Entry levels, ascending: a Gaussian grid in log price over +-3 dispersions, plus round-number levels
 // (multiples of round_step * P0) that carry round_share of the mass ("loaded springs").
-void entry_levels(const CascadeParams& p, Population& out) {
+void entry_levels(const CascadeParams& p, PopulationScratch& s, Population& out) {
+    // A pure function of these: kept until one changes (a scenario rarely samples them).
+    const std::array<double, 5> key{p.reference_price, p.entry_dispersion, static_cast<double>(p.entry_bins),
+                                    p.round_share, p.round_step};
+    if (s.entry_valid && s.entry_key == key) {
+        out.entries.assign(s.cached_entries.begin(), s.cached_entries.end());
+        out.entry_weights.assign(s.cached_entry_weights.begin(), s.cached_entry_weights.end());
+        return;
+    }
     const double sd = p.entry_dispersion;
     const double half_width = 3.0 * sd;
     const int n = p.entry_bins;
@@ -54,24 +63,41 @@ void entry_levels(const CascadeParams& p, Population& out) {
     }
     const double round_share = round_total > 0 ? p.round_share : 0.0;
     for (auto& w : weights) w = w < 0 ? -w * round_share / round_total : w * (1.0 - round_share) / grid_total;
+    s.entry_key = key;
+    s.entry_valid = true;
+    s.cached_entries.assign(entries.begin(), entries.end());
+    s.cached_entry_weights.assign(weights.begin(), weights.end());
 }
 
 // Leverage levels geometric over [1, max_leverage]; each carries the log-normal mass of its cell, the
 // distribution truncated to [1, max_leverage].
 void leverage_levels(const CascadeParams& p, PopulationScratch& s) {
+    // Levels and weights are pure functions of these (the default scenario samples the median: the levels,
+    // and their logs, stay).
     const int n = p.leverage_bins;
+    const std::array<double, 4> key{static_cast<double>(n), p.max_leverage, p.leverage_median,
+                                    p.leverage_sigma};
+    if (s.leverage_valid && s.leverage_key == key) return;
+    const bool same_levels =
+        s.leverage_valid && n > 1 && s.leverage_key[0] == key[0] && s.leverage_key[1] == key[1];
+    s.leverage_key = key;
+    s.leverage_valid = true;
     const double log_max = std::log(p.max_leverage);
     const double log_median = std::log(std::clamp(p.leverage_median, 1.0, p.max_leverage));
-    s.leverages.resize(static_cast<std::size_t>(n));
     s.leverage_weights.assign(static_cast<std::size_t>(n), 0.0);
-    for (int i = 0; i < n; ++i)
-        s.leverages[i] = n == 1 ? std::exp(log_median) : std::exp(log_max * i / (n - 1));
+    if (!same_levels) {
+        s.leverages.resize(static_cast<std::size_t>(n));
+        s.log_leverages.resize(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i) {
+            s.leverages[i] = n == 1 ? std::exp(log_median) : std::exp(log_max * i / (n - 1));
+            s.log_leverages[i] = std::log(s.leverages[i]);
+        }
+    }
     if (n == 1 || p.leverage_sigma <= 0) {
         // A point mass: all of it on the level nearest the median.
         int best = 0;
         for (int i = 1; i < n; ++i) {
-            if (std::abs(std::log(s.leverages[i]) - log_median) <
-                std::abs(std::log(s.leverages[best]) - log_median))
+            if (std::abs(s.log_leverages[i] - log_median) < std::abs(s.log_leverages[best] - log_median))
                 best = i;
         }
         s.leverage_weights[best] = 1.0;
@@ -81,10 +107,10 @@ void leverage_levels(const CascadeParams& p, PopulationScratch& s) {
     // upper boundary is the next cell's lower one).
     auto& cdf = s.boundary_cdf;
     cdf.resize(static_cast<std::size_t>(n) + 1);
-    double log_previous = std::log(s.leverages[0]);
+    double log_previous = s.log_leverages[0];
     cdf[0] = normal_cdf((0.0 - log_median) / p.leverage_sigma);
     for (int i = 1; i < n; ++i) {
-        const double log_level = std::log(s.leverages[i]);
+        const double log_level = s.log_leverages[i];
         cdf[i] = normal_cdf((0.5 * (log_previous + log_level) - log_median) / p.leverage_sigma);
         log_previous = log_level;
     }
@@ -101,6 +127,10 @@ void leverage_levels(const CascadeParams& p, PopulationScratch& s) {
 // Size classes a decade apart from size_min; a Pareto(alpha) tail of position notional gives each class
 // its share of open interest and its mean position notional.
 void size_classes(const CascadeParams& p, PopulationScratch& s) {
+    const std::array<double, 3> key{static_cast<double>(p.size_classes), p.size_tail, p.size_min};
+    if (s.size_valid && s.size_key == key) return;
+    s.size_key = key;
+    s.size_valid = true;
     const int n = p.size_classes;
     const double a = p.size_tail;
     s.size_notional.resize(static_cast<std::size_t>(n));
@@ -161,6 +191,8 @@ GenericLiquidation::Quote GenericLiquidation::quote(Side side, double entry, dou
     const double max_leverage = brackets_[static_cast<std::size_t>(entry_tier)].max_leverage * (1.0 + 1e-12);
     if (!(leverage <= max_leverage * (1.0 - 1e-14)) && entry * qty / margin > max_leverage) return q;
 
+    // margin.cpp's solve_at_liquidation_price for the generic convention: walk the brackets from the entry's
+    // in the direction the notional moves until the candidate price lies in the bracket it was computed with.
     // margin.cpp's solve_at_liquidation_price for the generic convention: walk the brackets from the entry's
     // in the direction the notional moves until the candidate price lies in the bracket it was computed with.
     const double cushion = margin + 0.0;
@@ -228,7 +260,7 @@ void build_population(const CascadeParams& p, const TierTable& tiers, Population
     out.shorts.clear();
     out.long_runs.clear();
     out.short_runs.clear();
-    entry_levels(p, out);
+    entry_levels(p, s, out);
     leverage_levels(p, s);
     size_classes(p, s);
 

@@ -7,6 +7,7 @@
 // ratio (a size class fixes the notional, hence the bracket at the liquidation price), so the pair's cohorts
 // over the ascending entry levels form a run already ordered by liquidation price. The engine merges the
 // runs lazily with a heap: building a path's population is O(entries + runs), not O(cohorts).
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -109,9 +110,16 @@ class GenericLiquidation {
 /// Scratch reused across paths so a path allocates nothing once grown; it also caches the liquidation
 /// ratios, which only change when the leverage levels, size classes or fee do.
 struct PopulationScratch {
-    std::vector<double> leverages, leverage_weights, size_notional, size_weights;
+    std::vector<double> leverages, log_leverages, leverage_weights, size_notional, size_weights;
     std::vector<double> weight_prefix;  // prefix sums of the entry weights: a run's mass is one subtraction
     std::vector<double> boundary_cdf;   // leverage cells' boundaries, log-normal CDF
+    // Each stage is a pure function of a few parameters, kept with them until they change (a scenario samples
+    // a few parameters per path; the rest of the build is then reused, which changes no value).
+    std::array<double, 5> entry_key{};
+    std::array<double, 4> leverage_key{};
+    std::array<double, 3> size_key{};
+    bool entry_valid = false, leverage_valid = false, size_valid = false;
+    std::vector<double> cached_entries, cached_entry_weights;
     std::vector<double> cached_leverages, cached_sizes;
     double cached_fee = -1;
     const TierTable* cached_tiers = nullptr;
