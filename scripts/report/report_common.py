@@ -89,3 +89,17 @@ def csv_number(x):
     if isinstance(x, float):
         return "nan" if math.isnan(x) else repr(x)
     return str(x)
+
+
+def csv_text(header, rows):
+    """A CSV table as UTF-8 bytes; numbers by csv_number (floats round-trip), cells quoted where needed."""
+    lines = [",".join(header)]
+    for row in rows:
+        cells = []
+        for value in row:
+            text = csv_number(value)
+            if any(ch in text for ch in ',"\n'):
+                text = '"' + text.replace('"', '""') + '"'
+            cells.append(text)
+        lines.append(",".join(cells))
+    return ("\n".join(lines) + "\n").encode("utf-8")

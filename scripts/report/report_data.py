@@ -8,6 +8,7 @@ import report_stats as stats
 from report_common import ReportError
 
 FILETYPE_RESULTS = "wipeout-results"
+FILETYPE_SWEEP = "wipeout-sweep"
 SUPPORTED_MAJOR = 1
 
 
@@ -48,6 +49,9 @@ def filetype(f, path):
 class ResultsFile:
     """A `wipeout-results` file: header, per-path columns (only the first n_paths_done rows), /summary."""
 
+    COMMAND = "wipeout run"  # the command that wrote (and --resume finishes) this kind of file
+    KIND = "results"
+
     def __init__(self, f, path, allow_incomplete=False):
         self.f = f
         self.path = path
@@ -56,14 +60,14 @@ class ResultsFile:
         try:
             major, minor = int(version[0]), int(version[1])
         except (TypeError, IndexError, ValueError):
-            raise ReportError(f"{path}: not a valid wipeout results file (no format_version)") from None
+            raise ReportError(f"{path}: not a valid wipeout {self.KIND} file (no format_version)") from None
         if major != SUPPORTED_MAJOR:
             raise ReportError(f"{path}: results format {major}.{minor} is not supported (this report reads "
                               f"{SUPPORTED_MAJOR}.x); use the wipeout version that wrote it")
         self.format_version = f"{major}.{minor}"
         for group in ("scenario", "paths"):
             if group not in f or not isinstance(f[group], h5py.Group):
-                raise ReportError(f"{path}: not a valid wipeout results file (no /{group} group)")
+                raise ReportError(f"{path}: not a valid wipeout {self.KIND} file (no /{group} group)")
         self.software_version = _text(a.get("software_version", "unknown"))
         self.git_sha = _text(a.get("git_sha", "unknown"))
         self.created_utc = _text(a.get("created_utc", ""))
@@ -76,12 +80,12 @@ class ResultsFile:
         self.n_trajectories = int(a.get("n_trajectories", 0))
         if not self.complete and not allow_incomplete:
             raise ReportError(f"{path}: incomplete results file ({self.n_done} of {self.n_paths} paths, "
-                              f"complete = 0): finish it with 'wipeout run ... --resume', or pass "
+                              f"complete = 0): finish it with '{self.COMMAND} ... --resume', or pass "
                               f"--allow-incomplete for a provisional report")
         if self.n_done == 0:
             raise ReportError(f"{path}: holds no finished path yet (n_paths_done = 0)")
         if "max_drawdown" not in f["paths"]:
-            raise ReportError(f"{path}: not a valid wipeout results file (no /paths/max_drawdown)")
+            raise ReportError(f"{path}: not a valid wipeout {self.KIND} file (no /paths/max_drawdown)")
         self.outputs = list(f["paths"].keys())
         self.parameters = list(f["scenario"].keys())
         self.summary = self._read_summary() if self.complete else None
@@ -173,4 +177,93 @@ class ResultsFile:
                 continue  # replayed trace of a path not on disk yet (incomplete file)
             n = int(rows[k])
             out.append((int(path_index), {c: t[c][k, :n].astype(np.float64) for c in columns}))
+        return out
+
+
+class SweepFile(ResultsFile):
+    """A `wipeout-sweep` file (docs/results_format.md, "Sweep files"): the run-file layout over every point's
+    rows, plus the design, each point's key values and seed, and /summary per point.
+
+    `point_stat(stat)` is the [point, output] table of one /summary statistic (a grid's [<key 1>, ...,
+    <key k>, output] reshaped row-major, its documented point order), read from the file when complete and
+    computed from the rows on disk with the run summary's definitions otherwise (NaN for unfinished points).
+    """
+
+    COMMAND = "wipeout sweep"
+    KIND = "sweep"
+
+    def __init__(self, f, path, allow_incomplete=False):
+        super().__init__(f, path, allow_incomplete)
+        a = f.attrs
+        if "sweep" not in f or "sweep_design" not in a:
+            raise ReportError(f"{path}: not a valid wipeout sweep file (no /sweep group or sweep_design)")
+        self.design = _text(a["sweep_design"])
+        self.definition = _text(a.get("sweep_definition", ""))
+        self.keys = [_text(k) for k in np.atleast_1d(a["sweep_keys"])]
+        self.n_points = int(a["n_points"])
+        self.per_point = int(a["paths_per_point"])
+        self.points_done = min(self.n_done // self.per_point, self.n_points) if self.per_point else 0
+        sweep = f["sweep"]
+        self.values = {k: sweep[k][:].astype(np.float64) for k in self.keys}
+        self.seeds = [int(x) for x in sweep["seed"][:]] if "seed" in sweep else [0] * self.n_points
+        self.commands = [_text(c) for c in sweep["command"][:]] if "command" in sweep else []
+        self.grid = {}
+        if self.design == "grid":
+            if "grid" not in f:
+                raise ReportError(f"{path}: grid sweep file without a /grid group")
+            self.grid = {k: f["grid"][k][:].astype(np.float64) for k in self.keys}
+            if int(np.prod([len(v) for v in self.grid.values()])) != self.n_points:
+                raise ReportError(f"{path}: the /grid axes do not multiply to n_points = {self.n_points}")
+        self.output_names = (list(self.summary["names"]) if self.summary is not None else self.outputs)
+        self._point_computed = {}
+
+    def axis_text(self, key):
+        """The key's axis as given to wipeout sweep (e.g. 'shock.size=log:0.01:0.1:5')."""
+        d = self.f["sweep"][key]
+        return _text(d.attrs.get("axis", ""))
+
+    def is_log(self, key):
+        text = self.axis_text(key)
+        return "=log:" in text or text.startswith("log:")
+
+    def _read_summary(self):
+        if "summary" not in self.f or "output" not in self.f["summary"]:
+            raise ReportError(f"{self.path}: marked complete but has no /summary")
+        s = self.f["summary"]
+        names = [_text(x) for x in s["output"][:]]
+        tables = {"names": names}
+        for key in s:
+            d = s[key]
+            if key == "output" or not isinstance(d, h5py.Dataset) or d.ndim < 2:
+                continue
+            tables[key] = d[...].reshape(-1, len(names))  # row-major: the point order of /sweep
+        return tables
+
+    def statistics(self):
+        """The /summary statistics a point has (mean, se, p99, es99, probability, ...)."""
+        if self.summary is not None:
+            return [k for k in self.summary if k != "names"]
+        return list(stats.summarize(np.zeros(2)).keys())
+
+    def point_stat(self, stat, output):
+        """One statistic of one output at every point, float64 [point]; its source is self.complete."""
+        if self.summary is not None:
+            if stat not in self.summary:
+                raise ReportError(f"{self.path}: /summary has no statistic '{stat}' (it has: "
+                                  f"{', '.join(self.statistics())})")
+            if output not in self.summary["names"]:
+                raise ReportError(f"{self.path}: /summary has no output '{output}'")
+            return self.summary[stat][:, self.summary["names"].index(output)].astype(np.float64)
+        if output not in self._point_computed:
+            kind = self.output_attr(output, "kind", "real")
+            tail = self.output_attr(output, "adverse_tail", "upper")
+            column = self.output(output)
+            rows = [stats.summarize(column[p * self.per_point:(p + 1) * self.per_point], kind, tail)
+                    for p in range(self.points_done)]
+            self._point_computed[output] = rows
+        rows = self._point_computed[output]
+        if rows and stat not in rows[0]:
+            raise ReportError(f"no statistic '{stat}' (known: {', '.join(rows[0])})")
+        out = np.full(self.n_points, np.nan)
+        out[:len(rows)] = [float(r[stat]) for r in rows]
         return out

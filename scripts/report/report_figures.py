@@ -382,3 +382,98 @@ def driver_bins(panels, ylabel, baseline, baseline_label, values_are_shares):
         fig.tight_layout(rect=(0, 0.04, 1, 1), h_pad=1.6, w_pad=1.6)
         return png(fig)
 
+
+
+# ---- sweeps ----
+SERIES_COLORS = (INK, LONG, SHORT, ADL, FUND, "#1f6fb2", "#7f8c8d", "#e67e22")
+
+
+def _value_axis(axis, unit):
+    """Tick labels of a statistic's axis in its unit (fraction as %, quote with k/M/bn)."""
+    if unit == "fraction":
+        axis.set_major_formatter(_percent_axis_formatter(True))
+    elif unit == "quote":
+        axis.set_major_formatter(_quote_formatter())
+
+
+def sweep_panels(panels, cols=3, legend_title=None):
+    """Small multiples of a statistic against a swept key: lines with error bars (grid) or points (Latin
+    hypercube). panels: dicts with title, xlabel, ylabel, unit, log (x axis), series: dicts with label, x,
+    y, lo, hi (None: no interval), line (bool)."""
+    with _style():
+        cols = min(cols, len(panels))
+        rows = math.ceil(len(panels) / cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(4.1 * cols, 3.3 * rows), squeeze=False)
+        labelled = False
+        for ax, p in zip(axes.flat, panels):
+            for i, s in enumerate(p["series"]):
+                x = np.asarray(s["x"], dtype=float)
+                y = np.asarray(s["y"], dtype=float)
+                color = SERIES_COLORS[i % len(SERIES_COLORS)]
+                style = dict(color=color, markersize=4 if s["line"] else 3.5, linewidth=1.3,
+                             label=s.get("label"))
+                if s.get("lo") is not None:
+                    lo, hi = np.asarray(s["lo"], dtype=float), np.asarray(s["hi"], dtype=float)
+                    yerr = [np.maximum(y - lo, 0.0), np.maximum(hi - y, 0.0)]
+                    ax.errorbar(x, y, yerr=yerr, fmt="o-" if s["line"] else "o", ecolor=color, elinewidth=0.9,
+                                capsize=2.5, alpha=1.0 if s["line"] else 0.8, **style)
+                else:
+                    ax.plot(x, y, "o-" if s["line"] else "o", alpha=1.0 if s["line"] else 0.8, **style)
+                labelled = labelled or bool(s.get("label"))
+            ax.set_title(p["title"], fontsize=9.5, linespacing=1.35)
+            ax.set_xlabel(p["xlabel"], fontsize=8.5)
+            ax.set_ylabel(p.get("ylabel", ""), fontsize=8.5)
+            if p.get("log"):
+                ax.set_xscale("log")
+                ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: f"{v:g}"))
+            else:
+                ax.xaxis.set_major_locator(ticker.MaxNLocator(6))
+            _value_axis(ax.yaxis, p.get("unit", ""))
+        for ax in list(axes.flat)[len(panels):]:
+            ax.set_visible(False)
+        if labelled:
+            handles, labels = axes.flat[0].get_legend_handles_labels()
+            fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), frameon=False,
+                       title=legend_title, bbox_to_anchor=(0.5, -0.01))
+            fig.tight_layout(rect=(0, 0.08 if rows == 1 else 0.05, 1, 1), h_pad=1.6, w_pad=1.6)
+        else:
+            fig.tight_layout(h_pad=1.6, w_pad=1.6)
+        return png(fig)
+
+
+def sweep_heatmaps(panels, cols=3):
+    """One heatmap per panel: z[i, j] at (x tick j, y tick i), values written in the cells when few.
+    panels: dicts with title, xlabel, ylabel, xticks, yticks (labels), z (2-D), unit, annotate."""
+    from report_common import with_unit
+    with _style():
+        cols = min(cols, len(panels))
+        rows = math.ceil(len(panels) / cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.6 * rows), squeeze=False)
+        for ax, p in zip(axes.flat, panels):
+            z = np.asarray(p["z"], dtype=float)
+            finite = z[np.isfinite(z)]
+            vmin, vmax = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+            image = ax.imshow(z, origin="lower", aspect="auto", cmap="magma_r", vmin=vmin,
+                              vmax=vmax if vmax > vmin else vmin + 1e-300)
+            ax.grid(False)
+            ax.set_xticks(range(z.shape[1]))
+            ax.set_xticklabels(p["xticks"], rotation=0 if z.shape[1] <= 6 else 45)
+            ax.set_yticks(range(z.shape[0]))
+            ax.set_yticklabels(p["yticks"])
+            ax.set_xlabel(p["xlabel"], fontsize=8.5)
+            ax.set_ylabel(p["ylabel"], fontsize=8.5)
+            ax.set_title(p["title"], fontsize=9.5, linespacing=1.35)
+            bar = fig.colorbar(image, ax=ax, fraction=0.05, pad=0.03)
+            _value_axis(bar.ax.yaxis, p.get("unit", ""))
+            bar.ax.tick_params(labelsize=7.5)
+            if p.get("annotate"):
+                middle = (vmin + vmax) / 2
+                for i in range(z.shape[0]):
+                    for j in range(z.shape[1]):
+                        ax.text(j, i, with_unit(z[i, j], p.get("unit", ""), 2), ha="center", va="center",
+                                fontsize=9, color="white" if np.isfinite(z[i, j]) and z[i, j] > middle
+                                else "#1d2329")
+        for ax in list(axes.flat)[len(panels):]:
+            ax.set_visible(False)
+        fig.tight_layout(h_pad=1.8, w_pad=1.2)
+        return png(fig)

@@ -113,6 +113,16 @@ def table(header, rows, css_class="", left=1):
     return f'<div class="wide-table {css_class}">{table_html}</div>'
 
 
+def meta_cells(meta):
+    """The header block's cells: (label, value HTML, css class) each."""
+    return "".join(f'<div class="{cls}"><span class="k">{k}</span><span class="v">{v}</span></div>'
+                   for k, v, cls in meta)
+
+
+def banner_html(warnings):
+    return "".join(f'<div class="banner">⚠ {esc(w)}</div>' for w in warnings)
+
+
 def value_with_ci(value_text, ci_text):
     return f"{value_text}<span class=\"ci\">{ci_text}</span>" if ci_text else value_text
 

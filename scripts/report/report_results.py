@@ -5,9 +5,9 @@ import numpy as np
 
 import report_figures as figures
 import report_stats as stats
-from report_common import DUST_QUOTE, csv_number, duration, is_number, percent, quote, sig, with_unit
+from report_common import DUST_QUOTE, csv_text, duration, is_number, percent, quote, sig, with_unit
 from report_data import ResultsFile
-from report_html import esc, figure, table, value_with_ci
+from report_html import banner_html, esc, figure, meta_cells, table, value_with_ci
 
 # Every file a results report can write (figures/ and tables/ relative to the report directory), so a
 # --force rerun removes the ones this run does not produce (e.g. the V-bounce of a file without trajectories).
@@ -44,19 +44,6 @@ DRIVER_LOSSES = (("max_drawdown", "max drawdown"), ("liquidated_notional", "liqu
                  ("fund_payout", "fund payout"))
 MAX_DRIVER_PANELS = 8
 VBOUNCE_WINDOW_MIN = 20.0  # the cascade and the V take minutes; the horizon figure shows the hours after
-
-
-def csv_text(header, rows):
-    lines = [",".join(header)]
-    for row in rows:
-        cells = []
-        for value in row:
-            text = csv_number(value)
-            if any(ch in text for ch in ',"\n'):
-                text = '"' + text.replace('"', '""') + '"'
-            cells.append(text)
-        lines.append(",".join(cells))
-    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 class ResultsReport:
@@ -126,9 +113,8 @@ class ResultsReport:
             ("Results format", esc(r.format_version), ""),
             ("Command line", f"<code>{esc(r.command_line)}</code>", "wide"),
         ]
-        cells = "".join(f'<div class="{cls}"><span class="k">{k}</span><span class="v">{v}</span></div>'
-                        for k, v, cls in meta)
-        banners = "".join(f'<div class="banner">⚠ {esc(w)}</div>' for w in self.warnings)
+        cells = meta_cells(meta)
+        banners = banner_html(self.warnings)
         toc = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
             ("headline", "Tail risk"), ("exceedance", "Exceedance curves"), ("distributions", "Distributions"),
             ("vbounce", "V-bounce"), ("drivers", "Drivers of the tail"), ("methods", "Methods")))
@@ -547,8 +533,9 @@ class ResultsReport:
                 + '<p class="note">All statistics of every output: <code>tables/summary.csv</code>.</p></details>')
 
 
-def build(f, path, allow_incomplete):
-    """The report of a results file: (title, body HTML, files, warnings)."""
+def build(f, path, allow_incomplete, options=None):
+    """The report of a results file: (title, body HTML, files, warnings); `options` (the sweep report's
+    --stat/--outputs) do not apply to it."""
     report = ResultsReport(f, path, allow_incomplete)
     body = report.build()
     return report.title(), body, report.files, report.warnings

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""wipeout report FILE.h5 [-o DIR] [--force] [--allow-incomplete]
+"""wipeout report FILE.h5 [-o DIR] [--force] [--allow-incomplete] [--stat STAT] [--outputs A,B,...]
 
-Writes a self-contained HTML report of a wipeout results file (figures embedded as base64 PNG), plus the
-figures as PNG and the tables as CSV, into DIR (default: <file stem>_report/ next to the file).
+Writes a self-contained HTML report of a wipeout results or sweep file (figures embedded as base64 PNG), plus
+the figures as PNG and the tables as CSV, into DIR (default: <file stem>_report/ next to the file).
 
 Run through `wipeout report` (src/cli/report.cpp), or directly with Debian's Python:
     /usr/bin/python3 scripts/report/wipeout_report.py results/run.h5
@@ -47,13 +47,20 @@ def parse_args(argv):
         "Write a self-contained HTML report of a wipeout results file: tail risk (VaR, expected shortfall, "
         "probabilities with Monte Carlo errors), loss exceedance curves, distributions, the V-bounce of saved "
         "trajectories and the drivers of the tail; plus every figure as PNG and every table as CSV."),
-        epilog="Example: wipeout report results/run.h5 -o results/run_report")
-    p.add_argument("file", metavar="FILE.h5", help="a results file written by 'wipeout run'")
+        epilog="Examples: wipeout report results/run.h5 -o results/run_report; "
+               "wipeout report results/sweep.h5 --stat p99 --outputs max_drawdown,fund_depleted")
+    p.add_argument("file", metavar="FILE.h5", help="a results file written by 'wipeout run' or 'wipeout sweep'")
     p.add_argument("-o", "--output", metavar="DIR",
                    help="report directory (default: <file stem>_report next to the file)")
     p.add_argument("--force", action="store_true", help="overwrite the files of an existing report in DIR")
     p.add_argument("--allow-incomplete", action="store_true",
                    help="report on an interrupted run's paths on disk (marked PROVISIONAL) instead of refusing")
+    p.add_argument("--stat", metavar="STAT", default=None,
+                   help="sweep files: the /summary statistic shown (default mean; e.g. p99, es99, sd); flag "
+                        "outputs always show their probability")
+    p.add_argument("--outputs", metavar="A,B,...", default=None,
+                   help="sweep files: the outputs shown (default max_drawdown, liquidated_oi_fraction, "
+                        "fund_payout, adl_notional, fund_depleted)")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     return p.parse_args(argv)
 
@@ -102,10 +109,12 @@ def write_files(out_dir, files, known, force):
 def reporter_for(filetype, path):
     """The report builder of a file type: the one place a new type (e.g. sweep files) is added."""
     import report_results
+    import report_sweep
     builders = {
-        # filetype: (build(f, path, allow_incomplete) -> (title, body, files, warnings), every file it may write)
+        # filetype: (build(f, path, allow_incomplete, options) -> (title, body, files, warnings),
+        #            every file it may write)
         "wipeout-results": (report_results.build, report_results.ALL_FILES),
-        # "wipeout-sweep": (report_sweep.build, report_sweep.ALL_FILES),  # once the sweep layout is defined
+        "wipeout-sweep": (report_sweep.build, report_sweep.ALL_FILES),
     }
     if filetype not in builders:
         known = ", ".join(sorted(builders))
@@ -124,7 +133,9 @@ def run(args):
         out_dir = args.output or default_output_dir(args.file)
         check_output_dir(out_dir, known, args.force)  # before the work: fail fast
         try:
-            title, body, files, warnings = build(f, args.file, args.allow_incomplete)
+            if ftype != "wipeout-sweep" and (args.stat or args.outputs):
+                raise ReportError("--stat and --outputs apply to sweep files only (wipeout sweep)")
+            title, body, files, warnings = build(f, args.file, args.allow_incomplete, args)
         except (KeyError, OSError) as e:  # a dataset missing or unreadable: the file, not the report, is wrong
             if os.environ.get("WIPEOUT_DEBUG"):
                 traceback.print_exc()

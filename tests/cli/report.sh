@@ -215,8 +215,10 @@ expect_grep 'notes.txt: not an HDF5 file' "$tmp/err"
 $PY - <<'EOF' || fail "making the odd files"
 import shutil
 import h5py, numpy as np
-with h5py.File("sweep.h5", "w") as f:
+with h5py.File("sweep.h5", "w") as f:  # a sweep file with nothing in it (real ones: tests/cli/report_sweep.sh)
     f.attrs["filetype"] = "wipeout-sweep"
+with h5py.File("other.h5", "w") as f:
+    f.attrs["filetype"] = "wipeout-something-else"
 with h5py.File("plain.h5", "w") as f:
     f["x"] = np.arange(3)
 shutil.copy("small.h5", "future.h5")
@@ -231,7 +233,10 @@ with h5py.File("partial.h5", "r+") as f:
 EOF
 expect_exit 2 "$WIPEOUT" report sweep.h5
 expect_one_line
-expect_grep "filetype 'wipeout-sweep' cannot be reported" "$tmp/err"
+expect_grep "sweep.h5: not a valid wipeout sweep file" "$tmp/err"
+expect_exit 2 "$WIPEOUT" report other.h5
+expect_one_line
+expect_grep "filetype 'wipeout-something-else' cannot be reported \\(wipeout report reads: wipeout-results, wipeout-sweep\\)" "$tmp/err"
 expect_exit 2 "$WIPEOUT" report plain.h5
 expect_one_line
 expect_grep 'not a wipeout file' "$tmp/err"
