@@ -14,6 +14,7 @@
 
 #include "wipeout/error.h"
 #include "wipeout/random.h"
+#include "wipeout/quoted.h"
 
 namespace wipeout {
 namespace {
@@ -82,42 +83,12 @@ std::string toml_float(double x) {
     return s;
 }
 
-/// A TOML basic string: double quotes, with backslash escapes.
-std::string toml_string(std::string_view s) {
-    std::string out = "\"";
-    for (char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-                    out += fmt::format("\\u{:04X}", static_cast<int>(static_cast<unsigned char>(c)));
-                else
-                    out += c;
-        }
-    }
-    return out + "\"";
-}
-
 /// A node as one line of TOML, numbers in their shortest exact form (for messages).
 std::string node_text(const toml::node& node) {
     if (const auto* f = node.as_floating_point()) return toml_float(f->get());
     if (const auto* i = node.as_integer()) return fmt::format("{}", i->get());
     if (const auto* b = node.as_boolean()) return b->get() ? "true" : "false";
-    if (const auto* s = node.as_string()) return toml_string(s->get());
+    if (const auto* s = node.as_string()) return quoted_text(s->get());
     if (const auto* a = node.as_array()) {
         std::vector<std::string> items;
         for (const auto& e : *a) items.push_back(node_text(e));
@@ -679,7 +650,7 @@ std::string scalar_text(const ParameterSpec& spec, double v) {
         case ParameterKind::Flag:
             return v != 0.0 ? "true" : "false";
         case ParameterKind::Choice:
-            return toml_string(spec.choices[static_cast<std::size_t>(v)]);
+            return quoted_text(spec.choices[static_cast<std::size_t>(v)]);
     }
     return "?";
 }
@@ -741,7 +712,7 @@ std::string Scenario::to_toml() const {
     if (run_.tiers.empty()) {
         out += "# tiers = \"tiers.csv\"  # maintenance-margin tier CSV; absent: the embedded BTCUSDT table\n";
     } else {
-        out += fmt::format("tiers = {}  # maintenance-margin tier CSV\n", toml_string(run_.tiers.string()));
+        out += fmt::format("tiers = {}  # maintenance-margin tier CSV\n", quoted_text(run_.tiers.string()));
     }
     // Sections in order of first appearance, each with all its keys, so the text is valid TOML even if the
     // registry interleaves sections.

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "wipeout/quoted.h"
 #include "wipeout/error.h"
 #include "wipeout/margin.h"
 #include "wipeout/tiers.h"
@@ -55,21 +56,6 @@ bool given(const CLI::Option* opt) {
 // JSON numbers: shortest representation that round-trips.
 std::string num(double v) {
     return fmt::format("{}", v);
-}
-
-std::string json_string(std::string_view s) {
-    std::string out = "\"";
-    for (const char c : s) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
-        } else {
-            out += c;
-        }
-    }
-    return out + "\"";
 }
 
 void run(const LiqPriceArgs& a) {
@@ -137,7 +123,7 @@ void run(const LiqPriceArgs& a) {
         std::string out = "{";
         out += fmt::format("\"mode\":\"{}\",\"venue\":\"{}\",\"side\":\"{}\",\"tiers\":{},",
                            cross ? "cross" : "isolated", venue_name(*venue), side_name(*side),
-                           json_string(tiers_source));
+                           quoted_text(tiers_source));
         out += fmt::format("\"entry\":{},\"qty\":{},\"notional\":{},\"leverage\":{},", num(a.entry),
                            num(a.qty), num(notional), num(leverage));
         if (cross) {

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "wipeout/quoted.h"
 #include "wipeout/results_file.h"
 
 namespace wipeout::cli {
@@ -25,35 +26,6 @@ std::string cell(double v) {
 
 std::string json_number(double v) {
     return std::isfinite(v) ? fmt::format("{}", v) : "null";
-}
-
-std::string json_string(std::string_view s) {
-    std::string out = "\"";
-    for (char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20)
-                    out += fmt::format("\\u{:04x}", static_cast<int>(c));
-                else
-                    out += c;
-        }
-    }
-    return out + "\"";
 }
 
 void print_table(const ResultsHeader& h, const std::vector<OutputSummary>& rows, bool stored) {
@@ -92,13 +64,13 @@ void print_json(const std::string& file, const ResultsHeader& h, const std::vect
                 bool stored) {
     std::string out = "{\n";
     out += fmt::format("  \"file\": {},\n  \"filetype\": {},\n  \"format_version\": [{}, {}],\n",
-                       json_string(file), json_string(h.filetype), h.format_version[0], h.format_version[1]);
+                       quoted_text(file), quoted_text(h.filetype), h.format_version[0], h.format_version[1]);
     out += fmt::format("  \"software_version\": {},\n  \"git_sha\": {},\n  \"created_utc\": {},\n",
-                       json_string(h.software_version), json_string(h.git_sha), json_string(h.created_utc));
+                       quoted_text(h.software_version), quoted_text(h.git_sha), quoted_text(h.created_utc));
     out += fmt::format("  \"seed\": {},\n  \"n_paths\": {},\n  \"n_paths_done\": {},\n  \"complete\": {},\n",
                        h.seed, h.n_paths, h.n_paths_done, h.complete ? "true" : "false");
     out += fmt::format("  \"summary_source\": {},\n",
-                       json_string(stored ? "stored" : "computed from paths on disk"));
+                       quoted_text(stored ? "stored" : "computed from paths on disk"));
     out += "  \"outputs\": [\n";
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const auto& r = rows[i];
@@ -106,7 +78,7 @@ void print_json(const std::string& file, const ResultsHeader& h, const std::vect
         out += fmt::format(
             "    {{\"name\": {}, \"unit\": {}, \"kind\": {}, \"adverse_tail\": {}, \"n\": {}, \"n_missing\": "
             "{}",
-            json_string(r.name), json_string(r.unit), json_string(r.kind), json_string(r.adverse_tail), s.n,
+            quoted_text(r.name), quoted_text(r.unit), quoted_text(r.kind), quoted_text(r.adverse_tail), s.n,
             s.n_missing);
         out += fmt::format(", \"mean\": {}, \"sd\": {}, \"se\": {}", json_number(s.mean), json_number(s.sd),
                            json_number(s.se));
