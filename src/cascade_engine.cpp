@@ -73,6 +73,52 @@ class TriggerQueue {
         key_.resize(items);
     }
 
+    /// The queue as it stands, to be restored later (a path's initial queue depends on the population alone).
+    struct State {
+        double scale = 0, offset = 0, max_key = 0;
+        int top = -1;
+        std::array<std::uint64_t, kBuckets / 64> bits{};
+        std::vector<std::int32_t> buckets, heads;  // the non-empty buckets and their first items
+        std::vector<double> bests;
+        std::vector<std::int32_t> next;  // items' links and keys
+        std::vector<double> key;
+    };
+    void save(State& state, std::size_t items) const {
+        state.scale = scale_;
+        state.offset = offset_;
+        state.max_key = max_key_;
+        state.top = top_;
+        state.bits = bits_;
+        state.buckets.clear();
+        state.heads.clear();
+        state.bests.clear();
+        for (std::size_t word = 0; word < bits_.size(); ++word) {
+            for (std::uint64_t w = bits_[word]; w != 0; w &= w - 1) {
+                const std::size_t b = word * 64 + static_cast<std::size_t>(std::countr_zero(w));
+                state.buckets.push_back(static_cast<std::int32_t>(b));
+                state.heads.push_back(head_[b]);
+                state.bests.push_back(best_[b]);
+            }
+        }
+        state.next.assign(next_.begin(), next_.begin() + static_cast<std::ptrdiff_t>(items));
+        state.key.assign(key_.begin(), key_.begin() + static_cast<std::ptrdiff_t>(items));
+    }
+    /// Back to a saved state; items beyond it keep their room (stale links that nothing points to).
+    void restore(const State& state) {
+        scale_ = state.scale;
+        offset_ = state.offset;
+        max_key_ = state.max_key;
+        top_ = state.top;
+        bits_ = state.bits;
+        for (std::size_t i = 0; i < state.buckets.size(); ++i) {
+            const auto b = static_cast<std::size_t>(state.buckets[i]);
+            head_[b] = state.heads[i];
+            best_[b] = state.bests[i];
+        }
+        std::copy(state.next.begin(), state.next.end(), next_.begin());
+        std::copy(state.key.begin(), state.key.end(), key_.begin());
+    }
+
     /// Files `item` under `key`; items beyond the size given to reset() grow the queue.
     void insert(std::uint32_t item, double key) {
         if (item >= next_.size()) {
@@ -174,6 +220,13 @@ struct SideBook {
     std::vector<std::uint32_t> free;
     std::uint32_t runs = 0;
     TriggerQueue queue;
+    // What the population alone determines, saved after a build: the next path on the same population
+    // restores it instead of filing every run again.
+    struct Initial {
+        std::vector<std::int64_t> next;
+        std::vector<Cohort> pool;
+        TriggerQueue::State queue;
+    } initial;
 
     void add(const Cohort& c, double key) {
         std::uint32_t slot;
@@ -332,6 +385,8 @@ struct PathBuffers {
     std::vector<TraceRow> rows;
     std::vector<std::pair<double, std::uint32_t>> adl_queue;
     SideBook longs, shorts;
+    std::uint64_t books_version =
+        0;  // population version the books' saved initial states belong to (0: none)
 };
 
 struct CascadeEngine::Impl {
@@ -346,6 +401,7 @@ struct CascadeEngine::Impl {
     EngineCounters counters;
     std::array<std::uint64_t, 17> population_key{};  // the parameters `population` was built from
     bool population_built = false;
+    std::uint64_t population_version = 0;  // changes whenever `population` does
 
     Impl(const TierTable& t, EngineOptions o) : tiers(t), options(o) {}
 };
@@ -399,6 +455,7 @@ PathOutputs CascadeEngine::run(const CascadeParams& params, std::uint64_t seed, 
         impl_->population_key = key;
         impl_->population_built = true;
         impl_->cohort_count = impl_->population.cohort_count();
+        ++impl_->population_version;
     }
     return simulate(params, seed, path_index, trace);
 }
@@ -408,6 +465,7 @@ PathOutputs CascadeEngine::run(const CascadeParams& params, const Population& po
     impl_->population = population;
     impl_->population_built = false;  // not the parameters' own
     impl_->cohort_count = impl_->population.cohort_count();
+    ++impl_->population_version;
     return simulate(params, seed, path_index, trace);
 }
 
@@ -418,7 +476,8 @@ class PathSimulation {
   public:
     PathSimulation(const CascadeParams& p, const TierTable& tiers, const GenericLiquidation& liquidation,
                    const EngineOptions& options, const Population& pop, PathBuffers& buffers,
-                   EngineCounters& counters, std::uint64_t seed, std::uint64_t path_index, bool tracing)
+                   EngineCounters& counters, std::uint64_t seed, std::uint64_t path_index, bool tracing,
+                   std::uint64_t population_version)
         : p_(p),
           tiers_(tiers),
           liquidation_(liquidation),
@@ -438,8 +497,10 @@ class PathSimulation {
           book_(p.depth_1pct, p.book_shape),
           fund_((pop.long_oi + pop.short_oi) * p.fund_to_oi, p.fund_enabled),
           initial_oi_(pop.long_oi + pop.short_oi) {
-        init_book(Side::Long);
-        init_book(Side::Short);
+        const bool reuse = population_version != 0 && buffers.books_version == population_version;
+        init_book(Side::Long, reuse);
+        init_book(Side::Short, reuse);
+        buffers.books_version = population_version;
         steps_.clear();
         rows_.clear();
         fundamental_ = p.reference_price;
@@ -512,7 +573,7 @@ class PathSimulation {
     double deleverage(Side liquidated, double qty, double price);
 
     // ---- what is not yet taken over ----
-    void init_book(Side side);
+    void init_book(Side side, bool reuse);
     SideBook& book(Side side) { return side == Side::Long ? longs_ : shorts_; }
     template <class Visit>
     void for_each_alive(Side side, Visit&& visit);  // visit(Cohort&, grid id or -1, extra index)
@@ -783,7 +844,7 @@ void PathSimulation::take_over(const Cohort& c, double mark) {
             // isolated_liquidation would throw (the rest would itself be past liquidation: close it all).
             const GenericLiquidation::Quote q = liquidation_.quote(S, c.entry, rest_position_qty, c.leverage);
             const bool crossed = S == Side::Long ? mark <= q.price : mark >= q.price;
-            if (q.valid && q.liquidates && !crossed && q.tier < c.tier) {
+            if (q.liquidates() && !crossed && q.tier < c.tier) {
                 const double qty = c.qty - rest_qty;
                 enqueue<S>(qty, qty * c.entry, qty * c.entry / c.leverage, qty / c.position_qty, mark);
                 // Built field by field: a whole-struct copy here compiled to a slow `rep movs`.
@@ -853,17 +914,23 @@ void PathSimulation::take_grid_run(std::uint32_t k, double mark) {
     ++counters_.grid_blocks;
 }
 
-void PathSimulation::init_book(Side side) {
+void PathSimulation::init_book(Side side, bool reuse) {
     SideBook& b = book(side);
     const auto& runs = side == Side::Long ? pop_.long_runs : pop_.short_runs;
     const auto& cohorts = side == Side::Long ? pop_.longs : pop_.shorts;
     const double sign = side == Side::Long ? 1.0 : -1.0;
+    b.left.clear();
+    b.free.clear();
+    if (reuse) {  // the same population as the path before: its initial book, as saved
+        b.next.assign(b.initial.next.begin(), b.initial.next.end());
+        b.pool.assign(b.initial.pool.begin(), b.initial.pool.end());
+        b.queue.restore(b.initial.queue);
+        return;
+    }
     b.runs = static_cast<std::uint32_t>(runs.size());
     b.queue.reset(side, p_.reference_price, 2 * (runs.size() + cohorts.size()) + 64);
     b.next.resize(runs.size());
-    b.left.clear();
     b.pool.clear();
-    b.free.clear();
     for (std::size_t k = 0; k < runs.size(); ++k) {
         const auto& run = runs[k];
         // Longs trigger from their highest entry down, shorts from their lowest up.
@@ -873,6 +940,9 @@ void PathSimulation::init_book(Side side) {
     }
     // Explicit cohorts join the pool.
     for (const Cohort& c : cohorts) b.add(c, sign * c.liquidation_price);
+    b.initial.next.assign(b.next.begin(), b.next.end());
+    b.initial.pool.assign(b.pool.begin(), b.pool.end());
+    b.queue.save(b.initial.queue, runs.size() + cohorts.size());
 }
 
 template <class Visit>
@@ -1230,8 +1300,10 @@ PathOutputs PathSimulation::finish() {
         if (price < r[trough_at].trade_price) trough_at = i;
         spot_min = std::min(spot_min, r[i].index_price);
         running = std::min(running, price);
-        if (i == 0) return;
         const double liq = r[i].liquidated;
+        // Only a step that liquidated can raise the busiest minute or cross 5% / 95% (the window's old steps
+        // drop out when the next such step comes); most steps liquidate nothing.
+        if (i == 0 || liq == 0) return;
         window += liq;
         while (r[first].time_s <= r[i].time_s - 60.0) {
             window -= r[first].liquidated;
@@ -1319,7 +1391,7 @@ PathOutputs CascadeEngine::simulate(const CascadeParams& params, std::uint64_t s
         impl.liquidation_fee = params.liquidation_fee;
     }
     PathSimulation sim(params, impl.tiers, impl.liquidation, impl.options, impl.population, impl.buffers,
-                       impl.counters, seed, path_index, trace != nullptr);
+                       impl.counters, seed, path_index, trace != nullptr, impl.population_version);
     impl.counters.cohorts = impl.cohort_count;
     PathOutputs out = sim.run();
     if (trace) trace->rows.assign(impl.buffers.rows.begin(), impl.buffers.rows.end());

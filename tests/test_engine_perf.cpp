@@ -25,16 +25,15 @@ namespace {
 // isolated_liquidation with the generic convention, as GenericLiquidation reports it.
 GenericLiquidation::Quote reference_quote(Side side, double entry, double qty, double leverage,
                                           const TierTable& tiers, double fee) {
-    GenericLiquidation::Quote q;
+    GenericLiquidation::Quote q;  // invalid
     try {
         const LiquidationQuote r =
             isolated_liquidation({side, entry, qty, qty * entry / leverage}, tiers, {fee, Venue::Generic});
-        q.valid = true;
-        q.liquidates = r.liquidates;
         q.price = r.liquidates ? r.liquidation_price : 0.0;
         q.tier = r.tier;
+        REQUIRE(q.liquidates() == r.liquidates);  // the encoding holds
     } catch (const InputError&) {
-        q.valid = false;
+        q.tier = -1;
     }
     return q;
 }
@@ -70,15 +69,15 @@ TEST_CASE("the engine's closed-form generic quote is isolated_liquidation's, bit
                 const auto got = fast.quote(side, entry, qty, leverage);
                 INFO("side " << side_name(side) << " entry " << entry << " qty " << qty << " leverage "
                              << leverage << " fee " << fee);
-                REQUIRE(got.valid == want.valid);
-                if (!want.valid) {
+                REQUIRE(got.valid() == want.valid());
+                if (!want.valid()) {
                     ++rejected;
                     continue;
                 }
-                REQUIRE(got.liquidates == want.liquidates);
+                REQUIRE(got.liquidates() == want.liquidates());
                 REQUIRE(got.tier == want.tier);
                 REQUIRE(got.price == want.price);  // exact: the same operations in the same order
-                never += want.liquidates ? 0 : 1;
+                never += want.liquidates() ? 0 : 1;
                 ++checked;
             }
         }
@@ -114,7 +113,7 @@ TEST_CASE("the closed-form quote agrees at the leverage caps, where it skips a d
                                 const auto want = reference_quote(side, entry, qty, l, tiers, 0.005);
                                 const auto got = fast.quote(side, entry, qty, l);
                                 INFO("tier " << t << " notional " << notional << " leverage " << l);
-                                REQUIRE(got.valid == want.valid);
+                                REQUIRE(got.valid() == want.valid());
                                 REQUIRE(got.tier == want.tier);
                                 REQUIRE(got.price == want.price);
                             }

@@ -7,8 +7,11 @@
 // ratio (a size class fixes the notional, hence the bracket at the liquidation price), so the pair's cohorts
 // over the ascending entry levels form a run already ordered by liquidation price. The engine merges the
 // runs lazily with a heap: building a path's population is O(entries + runs), not O(cohorts).
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "wipeout/cascade_params.h"
@@ -80,15 +83,17 @@ struct Population {
 /// Venue::Generic, MODEL.md M7), specialised to what the engine asks for every partial liquidation: a
 /// position of `qty` opened at `entry` with margin qty * entry / leverage. The same bracket walk and the
 /// same floating-point operations, so the same bits; what isolated_liquidation would reject with an
-/// InputError comes back as valid = false instead of an exception (tests/test_engine_perf.cpp checks both
+/// InputError comes back as an invalid quote instead of an exception (tests/test_engine_perf.cpp checks both
 /// against the margin module).
 class GenericLiquidation {
   public:
+    /// Two words, so it comes back in registers.
     struct Quote {
-        bool valid = false;       ///< isolated_liquidation would accept the position
-        bool liquidates = false;  ///< false: a long at or below 1x, never liquidated
-        double price = 0;         ///< liquidation price (0 when it never liquidates)
-        int tier = 0;             ///< bracket the maintenance margin is taken from
+        double price = 0;  ///< liquidation price; 0 when it never liquidates (a long at or below 1x)
+        int tier =
+            -1;  ///< bracket the maintenance margin is taken from; -1: isolated_liquidation would throw
+        bool valid() const { return tier >= 0; }
+        bool liquidates() const { return tier >= 0 && price > 0; }
     };
 
     GenericLiquidation() = default;
@@ -106,6 +111,86 @@ class GenericLiquidation {
     double max_notional_ = 0;
     bool fee_valid_ = false;
 };
+
+// Inline: the engine calls it for every partial liquidation, and the call and its returned quote were a
+// measurable share of one.
+inline GenericLiquidation::Quote GenericLiquidation::quote(Side side, double entry, double qty,
+                                                           double leverage) const {
+    // isolated_liquidation's checks, in its order: positive finite entry, qty and margin, the fee, the
+    // notional below the table's cap, the leverage within the entry bracket's maximum.
+    Quote q;
+    const double margin = qty * entry / leverage;
+    const auto positive = [](double x) { return std::isfinite(x) && x > 0.0; };
+    if (!positive(entry) || !positive(qty) || !positive(margin) || !fee_valid_) return q;
+    const double notional = entry * qty;
+    if (notional > max_notional_) return q;
+    const int last = static_cast<int>(brackets_.size()) - 1;
+    int entry_tier = last;  // TierTable::index_for_notional
+    for (int i = 0; i < last; ++i) {
+        if (!(notional > brackets_[static_cast<std::size_t>(i)].cap)) {
+            entry_tier = i;
+            break;
+        }
+    }
+    // The leverage the margin module checks is notional / margin, within a few ulps of `leverage` (two
+    // roundings in the margin, one in the quotient): divide only when that close to the bound.
+    const double max_leverage = brackets_[static_cast<std::size_t>(entry_tier)].max_leverage * (1.0 + 1e-12);
+    if (!(leverage <= max_leverage * (1.0 - 1e-14)) && entry * qty / margin > max_leverage) return q;
+
+    // margin.cpp's solve_at_liquidation_price for the generic convention: walk the brackets from the entry's
+    // in the direction the notional moves until the candidate price lies in the bracket it was computed with.
+    // margin.cpp's solve_at_liquidation_price for the generic convention: walk the brackets from the entry's
+    // in the direction the notional moves until the candidate price lies in the bracket it was computed with.
+    const double cushion = margin + 0.0;
+    double price;
+    int tier = entry_tier;
+    bool at_entry;
+    if (side == Side::Long) {
+        double upper = entry;
+        for (;;) {
+            const Bracket& b = brackets_[static_cast<std::size_t>(tier)];
+            if (!b.long_solvable) return q;
+            const double candidate = (entry - 1.0 * (cushion + b.maint_amount) / qty) / b.long_denominator;
+            if (candidate >= upper) {
+                at_entry = tier == entry_tier;
+                price = at_entry ? candidate : upper;
+                break;
+            }
+            const double lower = tier == 0 ? -std::numeric_limits<double>::infinity() : b.floor / qty;
+            if (candidate >= lower) {
+                price = candidate;
+                at_entry = false;
+                break;
+            }
+            upper = lower;
+            --tier;
+        }
+    } else {
+        double lower = entry;
+        for (;;) {
+            const Bracket& b = brackets_[static_cast<std::size_t>(tier)];
+            const double candidate = (entry - -1.0 * (cushion + b.maint_amount) / qty) / b.short_denominator;
+            if (candidate <= lower) {
+                at_entry = tier == entry_tier;
+                price = at_entry ? candidate : lower;
+                break;
+            }
+            const double upper = tier == last ? std::numeric_limits<double>::infinity() : b.cap / qty;
+            if (candidate <= upper) {
+                price = candidate;
+                at_entry = false;
+                break;
+            }
+            lower = upper;
+            ++tier;
+        }
+    }
+    if (at_entry) return q;  // already at or past its liquidation price at entry
+    q.tier = tier;
+    if (side == Side::Long && price <= 0.0) return q;  // at or below 1x: never liquidated, reported as 0
+    q.price = price;
+    return q;
+}
 
 /// Scratch reused across paths so a path allocates nothing once grown; it also caches the liquidation
 /// ratios, which only change when the leverage levels, size classes or fee do.
