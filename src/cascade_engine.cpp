@@ -1151,11 +1151,9 @@ void PathSimulation::liquidation_waves(double dt) {
     step_waves_ = 0;
     int rounds = 0;
     bool capped = false;
-    double triggered_at = std::numeric_limits<double>::quiet_NaN();
     while (true) {
         mark_ = mark_price(p_, index_, basis_ema_, trade_);
         const double triggered = trigger(mark_);
-        triggered_at = mark_;
         if (triggered > 0) ++step_waves_;
         if ((long_backlog_.empty() && short_backlog_.empty()) || capacity <= 0) break;
         if (rounds++ >= p_.max_waves) {
@@ -1166,10 +1164,8 @@ void PathSimulation::liquidation_waves(double dt) {
         capacity -= execute_backlog(Side::Short, capacity);
         trade_ = book_.price(fundamental_);
     }
-    // Whatever the mark has crossed is in the engine's hands by the end of the step (nothing new when no fill
-    // moved it since the last trigger: a partial cut's rest is never left crossed).
-    mark_ = mark_price(p_, index_, basis_ema_, trade_);
-    if (mark_ != triggered_at) trigger(mark_);
+    // Whatever the mark has crossed is in the engine's hands by the end of the step: both exits above follow
+    // a trigger at the step's last mark with no fill since (and a partial cut's rest is never left crossed).
     if (capped && !(long_backlog_.empty() && short_backlog_.empty())) ++out_.wave_cap_hits;
     out_.n_waves += step_waves_;
     out_.max_waves_in_step = std::max(out_.max_waves_in_step, static_cast<double>(step_waves_));
