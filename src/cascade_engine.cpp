@@ -545,17 +545,15 @@ class PathSimulation {
     void update_stress();
 
     // ---- liquidation engine (M7, M8) ----
-    /// Takes over whatever the mark has crossed; returns the notional. The common answer, nothing, is decided
-    /// inline by two comparisons.
-    double trigger(double mark) {
-        if (!p_.liquidation_enabled) return 0;
-        if (longs_.queue.max_key() < trigger_key<Side::Long>(mark) &&
-            shorts_.queue.max_key() < trigger_key<Side::Short>(mark) &&
-            !(open_short_.qty > 0 && mark >= open_short_.liquidation_price)) {
-            return 0;
-        }
-        return take_all_crossed(mark);
+    /// Whether the mark has crossed anything: two comparisons (and one for the M12 shorts still opening).
+    bool would_trigger(double mark) const {
+        return p_.liquidation_enabled && (longs_.queue.max_key() >= trigger_key<Side::Long>(mark) ||
+                                          shorts_.queue.max_key() >= trigger_key<Side::Short>(mark) ||
+                                          (open_short_.qty > 0 && mark >= open_short_.liquidation_price));
     }
+    /// Takes over whatever the mark has crossed; returns the notional. The common answer, nothing, is decided
+    /// inline.
+    double trigger(double mark) { return would_trigger(mark) ? take_all_crossed(mark) : 0.0; }
     [[gnu::noinline]] double take_all_crossed(double mark);
     template <Side S>
     void take_crossed(double mark);
@@ -1147,12 +1145,14 @@ double PathSimulation::execute_backlog(Side side, double capacity) {
 void PathSimulation::liquidation_waves(double dt) {
     // M8: trigger on the mark, fill through the book, re-mark, trigger the next tier, within the step, until
     // nothing new triggers or the engine's throughput for this step is spent.
-    double capacity = p_.liquidation_capacity * base_depth_ * dt;
     step_waves_ = 0;
+    mark_ = mark_price(p_, index_, basis_ema_, trade_);
+    if (long_backlog_.empty() && short_backlog_.empty() && !would_trigger(mark_)) return;  // the calm case
+    double capacity = p_.liquidation_capacity * base_depth_ * dt;
     int rounds = 0;
     bool capped = false;
-    while (true) {
-        mark_ = mark_price(p_, index_, basis_ema_, trade_);
+    for (bool first = true;; first = false) {
+        if (!first) mark_ = mark_price(p_, index_, basis_ema_, trade_);
         const double triggered = trigger(mark_);
         if (triggered > 0) ++step_waves_;
         if ((long_backlog_.empty() && short_backlog_.empty()) || capacity <= 0) break;

@@ -66,7 +66,14 @@ class FastNormal {
 /// was a large share of a step's latency. Within an ulp of std::exp there (the truncated terms are below
 /// 3e-18 relative); std::exp elsewhere.
 inline double exp_near_zero(double x) {
-    if (!(std::abs(x) <= 0.125)) return std::exp(x);
+    const double a = std::abs(x);
+    if (a <= 0x1p-8) {
+        // The fundamental's move in a step and most venue gaps: five terms suffice (the sixth is below
+        // 6e-18).
+        const double x2 = x * x;
+        return 1.0 + (x + x2 * ((0.5 + x * (1.0 / 6)) + x2 * (1.0 / 24 + x * (1.0 / 120))));
+    }
+    if (!(a <= 0.125)) return std::exp(x);
     // 1 + x + x^2 q(x), q = 1/2! + x/3! + ... + x^8/10!, in Estrin's form (a short dependency chain); the
     // small correction is added to 1 last, so the result is rounded once.
     const double x2 = x * x, x4 = x2 * x2;
@@ -77,15 +84,16 @@ inline double exp_near_zero(double x) {
 }
 
 /// std::log1p(y) where |y| <= 1/8 (the book's displacement but in a cascade's deepest minutes): y + y^2 q(y)
-/// with q the series' next terms, 11 of them up to |y| = 2^-5 and 17 beyond (truncated terms below 3e-18
-/// relative), in Estrin's form; the small correction is added last, so the result is rounded once, from y.
-/// Within an ulp of std::log1p there; std::log1p elsewhere.
+/// with q the series' next terms, 7 of them up to |y| = 2^-8, 11 up to 2^-5 and 17 beyond (truncated terms
+/// below 3e-18 relative), in Estrin's form; the small correction is added last, so the result is rounded
+/// once, from y. Within an ulp of std::log1p there; std::log1p elsewhere.
 inline double log1p_near_zero(double y) {
     const double a = std::abs(y);
     if (!(a <= 0.125)) return std::log1p(y);
     const double y2 = y * y, y4 = y2 * y2, y8 = y4 * y4;
     // q = sum over k >= 2 of (-1)^(k+1) y^(k-2) / k, pairs (c_k + c_(k+1) y) first.
     const double p0 = -1.0 / 2 + y * (1.0 / 3), p1 = -1.0 / 4 + y * (1.0 / 5), p2 = -1.0 / 6 + y * (1.0 / 7);
+    if (a <= 0x1p-8) return y + y2 * ((p0 + y2 * p1) + y4 * (p2 + y2 * -0.125));  // a calm book: to y^8
     const double p3 = -1.0 / 8 + y * (1.0 / 9), p4 = -1.0 / 10 + y * (1.0 / 11);
     double q;
     if (a <= 0x1p-5) {
