@@ -120,7 +120,7 @@ class TriggerQueue {
     }
 
     /// Files `item` under `key`; items beyond the size given to reset() grow the queue.
-    void insert(std::uint32_t item, double key) {
+    [[gnu::always_inline]] void insert(std::uint32_t item, double key) {
         if (item >= next_.size()) {
             next_.resize(2 * (item + 1));
             key_.resize(2 * (item + 1));
