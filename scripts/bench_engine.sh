@@ -4,12 +4,13 @@
 # clock steps per path, ns per step, cohorts and take-overs per path, the split between the population build
 # and the steps, the cost at 2x and 4x the cohort count (entry_bins) and at 1/2x and 2x the horizon, and the
 # least-squares fit of "cost = a + b * cohorts + c * steps" to those five points.
-#   scripts/bench_engine.sh                 5 repetitions, the fastest of each reported (shared machines)
+#   scripts/bench_engine.sh                 7 repetitions interleaved at random, the fastest of each reported
+#                                           (on a shared machine the minimum is the steadiest estimate)
 #   REPS=9 scripts/bench_engine.sh          more repetitions
 #   WIPEOUT_BENCH=/path/bench_engine ...    use that binary, build nothing
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-reps=${REPS:-5}
+reps=${REPS:-7}
 if [[ -z "${WIPEOUT_BENCH:-}" ]]; then
   build_dir=${WIPEOUT_BENCH_BUILD_DIR:-$root/build-bench}
   generator=()
@@ -24,7 +25,8 @@ fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 echo "running $WIPEOUT_BENCH ($reps repetitions; one core)" >&2
-"$WIPEOUT_BENCH" --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
+"$WIPEOUT_BENCH" --benchmark_repetitions="$reps" --benchmark_enable_random_interleaving=true \
+  --benchmark_report_aggregates_only=true \
   --benchmark_out="$out" --benchmark_out_format=json >&2
 
 python3 - "$out" "$reps" <<'EOF'
