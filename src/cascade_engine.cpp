@@ -1204,7 +1204,7 @@ void PathSimulation::check_invariants(double t) {
         violation(t, "insurance fund negative with ADL enabled: " + std::to_string(fund_.balance()));
     }
     if (!p_.liquidation_enabled) return;
-    // No position outside the engine's hands is past its liquidation price: a full scan, not the heaps.
+    // No position outside the engine's hands is past its liquidation price: a full scan, not the queues.
     for (const Side side : {Side::Long, Side::Short}) {
         for_each_alive(side, [&](const Cohort& c, std::int64_t, std::size_t) {
             const bool crossed =
