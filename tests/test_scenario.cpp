@@ -326,7 +326,8 @@ TEST_CASE("files: tiers relative to the scenario file, unreadable files refused"
 TEST_CASE("every experiment file parses", "[scenario][experiments]") {
     const auto dir = std::filesystem::path(WIPEOUT_SOURCE_DIR) / "experiments";
     int count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    // Subfolders too: experiments/history/ holds the calibration events (docs/calibration.md).
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
         if (entry.path().extension() != ".toml") continue;
         INFO(entry.path());
         const Scenario s = Scenario::load(entry.path());
@@ -337,4 +338,7 @@ TEST_CASE("every experiment file parses", "[scenario][experiments]") {
     for (auto name : {"weekend_air_pocket.toml", "weekday_cme_open.toml", "retail_leverage_mania.toml",
                       "deep_book_control.toml"})
         CHECK(std::filesystem::exists(dir / name));
+    for (auto name : {"2020-03-12_black_thursday.toml", "2021-05-19_china_ban.toml", "2022-06-13_celsius.toml",
+                      "2023-08-17_spacex.toml"})
+        CHECK(std::filesystem::exists(dir / "history" / name));
 }
