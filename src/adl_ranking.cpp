@@ -1,6 +1,7 @@
 // Auto-deleveraging priority scores (MODEL.md M10). Sources and conventions: docs/margin.md.
 #include "wipeout/adl_ranking.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -30,21 +31,21 @@ double adl_score(AdlRanking ranking, Side side, double entry, double mark, doubl
                 fmt::format("ADL score: {} must be a positive finite number, got {}", what, value));
         }
     }
-    const double s = side == Side::Long ? 1.0 : -1.0;
-    // Equity = margin + unrealized PnL = |mark value - bankrupt value| (BitMEX's denominator).
-    const double equity = margin + s * qty * (mark - entry);
-    if (!(equity > 0.0)) return -std::numeric_limits<double>::infinity();  // bankrupt: never a counterparty
-    const double effective_leverage = qty * mark / equity;
-    if (ranking == AdlRanking::Hyperliquid) {
-        // (mark / entry) * (notional / account value); mirrored to entry / mark for shorts so that the
-        // more profitable short ranks higher, as the long's index does.
-        const double price_ratio = side == Side::Long ? mark / entry : entry / mark;
-        return price_ratio * effective_leverage;
+    return adl_score_unchecked(ranking, side, entry, mark, qty, margin);
+}
+
+double adl_score_bound(AdlRanking ranking, Side side, double leverage, double entry_lo, double entry_hi,
+                       double mark) {
+    const auto at = [&](double entry) {
+        return adl_score_unchecked(ranking, side, entry, mark, 1.0, entry / leverage);
+    };
+    double best = std::max(at(entry_lo), at(entry_hi));
+    if (ranking == AdlRanking::PnlTimesLeverage && side == Side::Short) {
+        // (x - 1) / (x ((1 + 1/L) x - 1)) in x = entry / mark peaks where x^2 - 2x + L / (L + 1) = 0.
+        const double peak = mark * (1.0 + 1.0 / std::sqrt(leverage + 1.0));
+        if (peak > entry_lo && peak < entry_hi) best = std::max(best, at(peak));
     }
-    // PnL% = (mark value - entry value) / |entry value|; multiplied by leverage in profit, divided in loss,
-    // so that among losers too the more leveraged rank higher.
-    const double pnl_fraction = s * (mark - entry) / entry;
-    return pnl_fraction >= 0.0 ? pnl_fraction * effective_leverage : pnl_fraction / effective_leverage;
+    return best + std::abs(best) * 1e-9;
 }
 
 }  // namespace wipeout

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include "wipeout/adl_ranking.h"
@@ -115,4 +116,47 @@ TEST_CASE("ADL scores: bankrupt positions last, invalid input refused, names rou
         CHECK_THROWS_AS(adl_score(r, Side::Long, 100.0, 100.0, 1.0, INFINITY), InputError);
     }
     CHECK_FALSE(parse_adl_ranking("bybit").has_value());
+}
+
+TEST_CASE("an ADL score bound covers every position of its leverage and entry range, and is tight",
+          "[adl][perf]") {
+    // The engine ranks whole runs of cohorts by this bound (src/cascade_engine.cpp, deleverage): a bound below
+    // one of its positions' scores would hand out ADL in the wrong order.
+    std::mt19937_64 rng(2024);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    int peaks_inside = 0;
+    for (const AdlRanking ranking : {AdlRanking::PnlTimesLeverage, AdlRanking::Hyperliquid}) {
+        for (const Side side : {Side::Long, Side::Short}) {
+            for (int trial = 0; trial < 1000; ++trial) {
+                const double leverage = std::exp(u(rng) * std::log(125.0));
+                const double mark = 1e5 * (0.5 + u(rng));
+                // Entries in profit: above the mark for shorts, below it for longs.
+                double lo, hi;
+                if (side == Side::Short) {
+                    lo = mark * (1.0 + 0.6 * u(rng));
+                    hi = lo * (1.0 + 0.5 * u(rng));
+                } else {
+                    hi = mark * (1.0 - 0.5 * u(rng));
+                    lo = hi * (1.0 - 0.5 * u(rng));
+                }
+                const double bound = adl_score_bound(ranking, side, leverage, lo, hi, mark);
+                const double peak = mark * (1.0 + 1.0 / std::sqrt(leverage + 1.0));
+                if (ranking == AdlRanking::PnlTimesLeverage && side == Side::Short && peak > lo && peak < hi)
+                    ++peaks_inside;
+                double best = 0;
+                for (int i = 0; i <= 400; ++i) {
+                    const double entry = i == 400 ? hi : lo + (hi - lo) * i / 400.0;
+                    const double qty = std::exp((u(rng) - 0.5) * 14.0);
+                    const double score = adl_score(ranking, side, entry, mark, qty, qty * entry / leverage);
+                    INFO(adl_ranking_name(ranking) << " " << side_name(side) << " L " << leverage << " mark "
+                                                   << mark << " entry " << entry << " in [" << lo << ", " << hi
+                                                   << "]");
+                    REQUIRE(score <= bound);
+                    best = std::max(best, score);
+                }
+                REQUIRE(bound <= best * (1.0 + 1e-4));
+            }
+        }
+    }
+    CHECK(peaks_inside > 100);  // the interior maximum was exercised
 }
