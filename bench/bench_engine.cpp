@@ -1,5 +1,5 @@
-// Cost of one path of the cascade engine (docs/performance.md): the default scenario, its population build
-// alone, and the two drivers of the cost model "cost = a + b * cohorts + c * steps" varied one at a time (the
+// Cost of one path of the cascade engine (docs/performance.md): the engine's defaults, their population build
+// alone, the built-in default scenario (parameters sampled per path, as `wipeout run` does), and the two drivers of the cost model "cost = a + b * cohorts + c * steps" varied one at a time (the
 // cohort grid's entry bins, the horizon). scripts/bench_engine.sh runs it and reads the model off.
 //
 // Every benchmark cycles through the same paths (seed 42, indices 0..kPaths-1), one path per iteration, so
@@ -12,6 +12,7 @@
 
 #include "wipeout/cascade_engine.h"
 #include "wipeout/population.h"
+#include "wipeout/scenario.h"
 #include "wipeout/tiers.h"
 
 namespace {
@@ -21,12 +22,14 @@ using namespace wipeout;
 constexpr std::uint64_t kSeed = 42;
 constexpr std::uint64_t kPaths = 256;  // iterations are a multiple of this: every path weighs the same
 
-void run_paths(benchmark::State& state, const CascadeParams& params) {
+// Runs path i of the run with parameters params_of(i), one path per iteration.
+template <class Params>
+void run_paths_with(benchmark::State& state, Params&& params_of, std::uint64_t paths = kPaths) {
     CascadeEngine engine(TierTable::btc_default());
-    double steps = 0, take_overs = 0, partial_cuts = 0, blocks = 0, cohorts = 0;
+    double steps = 0, take_overs = 0, partial_cuts = 0, blocks = 0, cohorts = 0, adl_rounds = 0;
     std::uint64_t path = 0;
     for (auto _ : state) {
-        const PathOutputs out = engine.run(params, kSeed, path);
+        const PathOutputs out = engine.run(params_of(path), kSeed, path);
         benchmark::DoNotOptimize(out.max_drawdown);
         const EngineCounters& c = engine.last_counters();
         steps += static_cast<double>(c.steps);
@@ -34,7 +37,8 @@ void run_paths(benchmark::State& state, const CascadeParams& params) {
         partial_cuts += static_cast<double>(c.partial_cuts);
         blocks += static_cast<double>(c.grid_blocks);
         cohorts += static_cast<double>(c.cohorts);
-        path = (path + 1) % kPaths;
+        adl_rounds += static_cast<double>(c.adl_rounds);
+        path = (path + 1) % paths;
     }
     const auto per_path = benchmark::Counter::kAvgIterations;
     state.counters["steps"] = benchmark::Counter(steps, per_path);
@@ -42,11 +46,29 @@ void run_paths(benchmark::State& state, const CascadeParams& params) {
     state.counters["take_overs"] = benchmark::Counter(take_overs, per_path);
     state.counters["partial_cuts"] = benchmark::Counter(partial_cuts, per_path);
     state.counters["grid_blocks"] = benchmark::Counter(blocks, per_path);
+    state.counters["adl_rounds"] = benchmark::Counter(adl_rounds, per_path);
+}
+
+void run_paths(benchmark::State& state, const CascadeParams& params) {
+    run_paths_with(state, [&](std::uint64_t) -> const CascadeParams& { return params; });
 }
 
 // One path at the defaults (CascadeParams{}): population build, clock steps, take-overs, outputs.
 void BM_path_defaults(benchmark::State& state) {
     run_paths(state, CascadeParams{});
+}
+
+// The built-in default scenario, each path's parameters sampled as `wipeout run` samples them (sampling
+// included, about 1.5 us): what a user's run costs per path. Its cascades are far heavier than the engine
+// defaults' (shocks up to 30%, ADL on a few paths in a hundred), so it cycles through 4x as many paths.
+constexpr std::uint64_t kScenarioPaths = 4 * kPaths;
+void BM_path_default_scenario(benchmark::State& state) {
+    const Scenario scenario = Scenario::builtin();
+    CascadeParams params;
+    run_paths_with(
+        state,
+        [&](std::uint64_t path) -> const CascadeParams& { return params = scenario.sample(kSeed, path); },
+        kScenarioPaths);
 }
 
 // The population build alone (the per-path fixed cost), at the defaults.
@@ -86,6 +108,10 @@ double fastest(const std::vector<double>& v) {
 BENCHMARK(BM_path_defaults)
     ->Unit(benchmark::kMicrosecond)
     ->Iterations(kIterations)
+    ->ComputeStatistics("min", fastest);
+BENCHMARK(BM_path_default_scenario)
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(static_cast<benchmark::IterationCount>(kScenarioPaths))
     ->ComputeStatistics("min", fastest);
 BENCHMARK(BM_population_build)->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", fastest);
 BENCHMARK(BM_path_entry_bins)

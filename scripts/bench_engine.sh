@@ -68,6 +68,14 @@ print(f"  take-overs per path      {default['take_overs']:10.1f}   (partial cuts
       f" aggregated grid blocks {default['grid_blocks']:.1f})")
 print(f"  cost split               population build {build:.1f} us ({100 * build / path:.0f}%),"
       f" steps and take-overs {path - build:.1f} us ({100 * (path - build) / path:.0f}%)")
+scenario = get("BM_path_default_scenario")
+med = f" [{us('BM_path_default_scenario', 'median'):.1f}]" if stat else ""
+print()
+print("  the built-in default scenario (parameters sampled per path, as `wipeout run` does):")
+print(f"  us per path              {scenario['cpu_time']:10.1f}{med}")
+print(f"  clock steps per path     {scenario['steps']:10.1f}")
+print(f"  take-overs per path      {scenario['take_overs']:10.1f}   (partial cuts {scenario['partial_cuts']:.1f})")
+print(f"  ADL rounds per path      {scenario['adl_rounds']:10.2f}")
 print()
 points = [("defaults", default)]
 for arg, label in ((2, "entry_bins x2"), (4, "entry_bins x4")):

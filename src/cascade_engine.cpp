@@ -216,6 +216,9 @@ class TriggerQueue {
 struct SideBook {
     std::vector<std::int64_t> next;  // per run: next entry level to trigger
     std::vector<double> left;        // per grid cohort: share not taken by ADL (empty until ADL)
+    // Per run: entry levels [first, second) that ADL has emptied, contiguous (empty until ADL). ADL takes a
+    // run from its best score outward, so what it empties is mostly one stretch, kept out of later rounds.
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> emptied;
     std::vector<Cohort> pool;
     std::vector<std::uint32_t> free;
     std::uint32_t runs = 0;
@@ -381,8 +384,8 @@ struct StepRow {
 
 /// Buffers a path reuses from the previous one (never its values: every path starts them afresh).
 /// An entry of the ADL queue: a cohort (id: its grid id, or past the grid an extra cohort) under its score,
-/// or a grid run's entry levels [lo, hi) in profit and not yet taken over (id: kAdlRun | run) under an
-/// upper bound of their scores.
+/// followed by the cohorts in adl_ranked[lo, hi) when it heads an expanded run; or a grid run's entry levels
+/// [lo, hi) in profit and not yet taken over (id: kAdlRun | run) under an upper bound of their scores.
 struct AdlItem {
     double score;
     std::uint32_t id;
@@ -394,6 +397,7 @@ struct PathBuffers {
     std::vector<StepRow> steps;
     std::vector<TraceRow> rows;
     std::vector<AdlItem> adl_queue;
+    std::vector<std::pair<double, std::uint32_t>> adl_ranked;  // expanded runs' cohorts, each run sorted
     SideBook longs, shorts;
     std::uint64_t books_version =
         0;  // population version the books' saved initial states belong to (0: none)
@@ -498,6 +502,7 @@ class PathSimulation {
           steps_(buffers.steps),
           rows_(buffers.rows),
           adl_queue_(buffers.adl_queue),
+          adl_ranked_(buffers.adl_ranked),
           counters_(counters),
           tracing_(tracing),
           rng_(seed, path_index, StreamId::Market),
@@ -610,6 +615,8 @@ class PathSimulation {
     std::vector<StepRow>& steps_;
     std::vector<TraceRow>& rows_;  // only when tracing
     std::vector<AdlItem>& adl_queue_;
+    std::vector<std::pair<double, std::uint32_t>>& adl_ranked_;
+    std::vector<std::uint32_t> adl_handed_;  // cohorts handed to ADL this round (only with invariant checks)
     EngineCounters& counters_;
     bool tracing_;
     RandomStream rng_;           // the Market stream: the venues' noise
@@ -928,6 +935,7 @@ void PathSimulation::init_book(Side side, bool reuse) {
     const auto& cohorts = side == Side::Long ? pop_.longs : pop_.shorts;
     const double sign = side == Side::Long ? 1.0 : -1.0;
     b.left.clear();
+    b.emptied.clear();
     b.free.clear();
     if (reuse) {  // the same population as the path before: its initial book, as saved
         b.next.assign(b.initial.next.begin(), b.initial.next.end());
@@ -1017,7 +1025,10 @@ double PathSimulation::deleverage(Side liquidated, double qty, double price) {
     const auto& entries = pop_.entries;
     const std::size_t ne = entries.size();
     const std::size_t grid_size = runs.size() * ne;
-    if (f.left.empty()) f.left.assign(grid_size, 1.0);  // first ADL on this side: track what it takes
+    if (f.left.empty()) {  // first ADL on this side: track what it takes
+        f.left.assign(grid_size, 1.0);
+        f.emptied.assign(runs.size(), {0, 0});
+    }
     auto& extra = f.pool;
     const auto score = [&](const Cohort& c) {
         return adl_score_unchecked(p_.adl_ranking, side, c.entry, mark_, c.qty, c.margin());
@@ -1041,22 +1052,29 @@ double PathSimulation::deleverage(Side liquidated, double qty, double price) {
         side == Side::Short ? std::upper_bound(entries.begin(), entries.end(), mark_) - entries.begin() : 0;
     const std::size_t profit_end =
         side == Side::Short ? ne : std::lower_bound(entries.begin(), entries.end(), mark_) - entries.begin();
+    const auto add_run = [&](std::size_t k, std::size_t lo, std::size_t hi) {
+        if (lo >= hi) return;
+        // A leverage level's size classes usually share their levels, hence their bound.
+        const AdlItem* last = adl_queue_.empty() ? nullptr : &adl_queue_.back();
+        const double bound =
+            last != nullptr && (last->id & kAdlRun) && last->lo == lo && last->hi == hi &&
+                    runs[last->id & ~kAdlRun].leverage == runs[k].leverage
+                ? last->score
+                : adl_score_bound(p_.adl_ranking, side, runs[k].leverage, entries[lo], entries[hi - 1], mark_);
+        adl_queue_.push_back({bound, kAdlRun | static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(lo),
+                              static_cast<std::uint32_t>(hi)});
+    };
     for (std::size_t k = 0; k < runs.size(); ++k) {
         const std::int64_t alive_lo = side == Side::Long ? runs[k].first_alive : f.next[k];
         const std::int64_t alive_hi = side == Side::Long ? f.next[k] + 1 : runs[k].last_alive;
         const std::size_t lo = std::max(static_cast<std::size_t>(alive_lo), profit_begin);
         const std::size_t hi = std::min(static_cast<std::size_t>(alive_hi), profit_end);
-        if (lo >= hi) continue;
-        // A leverage level's size classes usually share their levels, hence their bound.
-        const AdlItem* last = adl_queue_.empty() ? nullptr : &adl_queue_.back();
-        if (last != nullptr && (last->id & kAdlRun) && last->lo == lo && last->hi == hi &&
-            runs[last->id & ~kAdlRun].leverage == runs[k].leverage) {
-            adl_queue_.push_back({last->score, kAdlRun | static_cast<std::uint32_t>(k), last->lo, last->hi});
+        const auto [empty_lo, empty_hi] = f.emptied[k];
+        if (empty_lo == empty_hi) {
+            add_run(k, lo, hi);
         } else {
-            adl_queue_.push_back(
-                {adl_score_bound(p_.adl_ranking, side, runs[k].leverage, entries[lo], entries[hi - 1], mark_),
-                 kAdlRun | static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(lo),
-                 static_cast<std::uint32_t>(hi)});
+            add_run(k, lo, std::min<std::size_t>(hi, empty_lo));
+            add_run(k, std::max<std::size_t>(lo, empty_hi), hi);
         }
     }
     // Highest score first; ties by position in the book, so the order never depends on anything but the path.
@@ -1067,28 +1085,58 @@ double PathSimulation::deleverage(Side liquidated, double qty, double price) {
         adl_queue_.push_back(item);
         std::push_heap(adl_queue_.begin(), adl_queue_.end(), worse);
     };
+    // The head of an expanded run's ranked cohorts [at, end), carrying the rest.
+    const auto next_ranked = [&](std::size_t at, std::size_t end) {
+        return AdlItem{adl_ranked_[at].first, adl_ranked_[at].second, static_cast<std::uint32_t>(at + 1),
+                       static_cast<std::uint32_t>(end)};
+    };
     std::make_heap(adl_queue_.begin(), adl_queue_.end(), worse);
+    adl_ranked_.clear();
+    adl_handed_.clear();
+    AdlItem last_handed{std::numeric_limits<double>::infinity(), 0};
     double matched = 0;
     while (matched < qty && !adl_queue_.empty()) {
         std::pop_heap(adl_queue_.begin(), adl_queue_.end(), worse);
         const AdlItem top = adl_queue_.back();
         adl_queue_.pop_back();
-        if (top.id & kAdlRun) {  // replaced by its cohorts
-            const std::size_t k = top.id & ~kAdlRun;
+        if (top.id & kAdlRun) {  // replaced by its cohorts, ranked, entering the queue one at a time
+            const std::size_t k = top.id & ~kAdlRun, begin = adl_ranked_.size();
             for (std::size_t e = top.lo; e < top.hi; ++e) {
                 Cohort c = pop_.cohort(side, k, e);
                 c.qty *= f.left[k * ne + e];
-                if (c.qty > 0) push({score(c), static_cast<std::uint32_t>(k * ne + e)});
+                if (c.qty > 0) adl_ranked_.emplace_back(score(c), static_cast<std::uint32_t>(k * ne + e));
             }
+            const std::size_t end = adl_ranked_.size();
+            if (begin == end) continue;
+            std::sort(adl_ranked_.begin() + begin, adl_ranked_.end(),
+                      [&](const auto& a, const auto& b) { return worse({b.first, b.second}, {a.first, a.second}); });
+            push(next_ranked(begin, end));
             continue;
         }
+        if (top.lo < top.hi) push(next_ranked(top.lo, top.hi));  // the next cohort of its run
         const std::uint32_t id = top.id;
+        if (options_.check_invariants) {
+            adl_handed_.push_back(id);
+            last_handed = top;
+        }
         double take, position_qty;
         if (id < grid_size) {
             const Cohort base = pop_.cohort(side, id / ne, id % ne);
             take = std::min(base.qty * f.left[id], qty - matched);
             f.left[id] -= take / base.qty;
             position_qty = base.position_qty;
+            if (!(base.qty * f.left[id] > 0)) {  // emptied: grow the run's emptied stretch if it touches it
+                auto& [empty_lo, empty_hi] = f.emptied[id / ne];
+                const auto e = static_cast<std::uint32_t>(id % ne);
+                if (empty_lo == empty_hi) {
+                    empty_lo = e;
+                    empty_hi = e + 1;
+                } else if (e == empty_hi) {
+                    ++empty_hi;
+                } else if (e + 1 == empty_lo) {
+                    --empty_lo;
+                }
+            }
         } else {
             Cohort& c = id - grid_size < extra.size() ? extra[id - grid_size] : open_short();
             take = std::min(c.qty, qty - matched);
@@ -1099,6 +1147,21 @@ double PathSimulation::deleverage(Side liquidated, double qty, double price) {
         out_.adl_positions += take / position_qty;
         // The counterparty closes at the bankruptcy price instead of the mark: the profit it gives up.
         out_.adl_haircut += take * (side == Side::Short ? price - mark_ : mark_ - price);
+    }
+    if (options_.check_invariants) {
+        // The order, by brute force: every cohort in profit not handed out ranks below the last one that
+        // was, and none is left at all when the queue ran dry.
+        for_each_alive(side, [&](const Cohort& c, std::int64_t gid, std::size_t extra_index) {
+            const auto id = static_cast<std::uint32_t>(gid >= 0 ? static_cast<std::size_t>(gid) : grid_size + extra_index);
+            if (c.qty <= 0 || !in_profit(c.entry) ||
+                std::find(adl_handed_.begin(), adl_handed_.end(), id) != adl_handed_.end())
+                return;
+            if (matched < qty || worse(last_handed, {score(c), id})) {
+                violation(steps_.empty() ? 0.0 : steps_.back().time_s,
+                          "ADL passed over a counterparty ranked above the last one it deleveraged (cohort " +
+                              std::to_string(id) + ")");
+            }
+        });
     }
     out_.adl_notional += matched * price;
     step_adl_ += matched * price;
