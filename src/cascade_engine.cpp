@@ -1228,6 +1228,9 @@ void PathSimulation::settle(Side side, double qty, double entry_value, double ma
     // M10: the fund cannot cover it all. Send to the book only the part whose shortfall the fund can pay
     // (bisection on the part: the shortfall grows with it), deleverage the rest at the bankruptcy price.
     double lo = 0, hi = 1;
+    // The bisection's smallest trial part, 2^-47: when even it is short (the book is already past the
+    // bankruptcy price, usual once a cascade has emptied the fund), the answer is 0 without the 47 trials.
+    if (shortfall_of(0x1p-47) > available) hi = 0;
     for (int it = 0; it < 64 && hi - lo > 1e-14; ++it) {
         const double mid = 0.5 * (lo + hi);
         (shortfall_of(mid) > available ? hi : lo) = mid;
