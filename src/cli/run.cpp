@@ -22,24 +22,10 @@
 namespace wipeout::cli {
 namespace {
 
-struct RunArgs {
-    std::string scenario_file;
-    std::vector<std::string> sets;
+struct RunArgs : DriverArgs {
     std::uint64_t paths = 0;
-    std::uint64_t seed = 0;
-    unsigned threads = 0;
-    std::string output = "results/run.h5";
     std::uint64_t save_trajectories = 0;
-    std::uint64_t chunk_paths = 8192;
-    int compression = 1;
-    bool resume = false;
-    bool force = false;
-    bool check = false;
-    bool quiet = false;
-    std::string shard;
-    double log_interval_s = 5.0;
     CLI::Option* paths_opt = nullptr;
-    CLI::Option* seed_opt = nullptr;
 };
 
 /// The scenario arguments again, for the hints printed after an interruption or a failure.
@@ -51,36 +37,16 @@ std::string scenario_arguments(const RunArgs& a) {
 }
 
 void run_command(const RunArgs& a) {
-    Scenario scenario = a.scenario_file.empty() ? Scenario::builtin() : Scenario::load(a.scenario_file);
-    for (const auto& assignment : a.sets) scenario.set(assignment);
+    Scenario scenario = a.scenario();
     if (a.paths_opt->count() > 0) {
         if (a.paths == 0) throw InputError("--paths must be at least 1");
         scenario.run().paths = a.paths;
     }
     if (a.seed_opt->count() > 0) scenario.run().seed = a.seed;
-
-    RunOptions options;
-    options.output = a.output;
-    options.threads = a.threads;
-    options.chunk_paths = a.chunk_paths;
-    options.compression = a.compression;
+    RunOptions options = a.run_options();
     options.save_trajectories = a.save_trajectories;
-    options.resume = a.resume;
-    options.force = a.force;
-    options.check_invariants = a.check;
-    options.command_line = command_line();
-    options.stop = &g_stop_signal;
-    if (!a.shard.empty()) parse_shard(a.shard, options);
-    options.ranks = ranks();
-    const bool root = ranks() == nullptr || ranks()->rank() == 0;  // only rank 0 talks
+    const bool root = a.root();
     const bool terminal = isatty(STDERR_FILENO) != 0;
-    const bool quiet = a.quiet || !root;
-    if (!quiet) {
-        options.on_progress = progress_printer(terminal);
-        if (!(a.log_interval_s > 0)) throw InputError("--log-interval must be positive");
-        options.progress_interval = std::chrono::milliseconds(
-            terminal ? 200 : static_cast<long long>(std::max(1.0, a.log_interval_s * 1000)));
-    }
 
     RunResult result;
     {
@@ -133,31 +99,17 @@ void run_command(const RunArgs& a) {
 
 void add_run_command(CLI::App& app) {
     auto args = std::make_shared<RunArgs>();
+    args->output = "results/run.h5";
     CLI::App* run = app.add_subcommand("run", "Run a scenario's Monte Carlo paths into an HDF5 results file");
-    run->add_option("scenario", args->scenario_file,
-                    "Scenario TOML file (default: the built-in default scenario)");
     args->paths_opt = run->add_option("--paths", args->paths, "Number of paths (overrides [run] paths)");
-    args->seed_opt = run->add_option("--seed", args->seed, "Master seed (overrides [run] seed)");
-    run->add_option("--threads", args->threads, "Worker threads (default: all cores)");
-    run->add_option("-o,--output", args->output, "Results file")->capture_default_str();
+    add_driver_options(*run, *args,
+                       {"Scenario TOML file (default: the built-in default scenario)",
+                        "Master seed (overrides [run] seed)",
+                        "Continue an interrupted run of the same scenario in --output",
+                        "Job arrays: compute shard K of N (K from 0) of the paths into its own file; join the "
+                        "shards with wipeout merge"});
     run->add_option("--save-trajectories", args->save_trajectories,
                     "Save the full time series of the first K paths");
-    run->add_flag("--resume", args->resume, "Continue an interrupted run of the same scenario in --output");
-    run->add_flag("--force", args->force, "Overwrite an existing --output");
-    run->add_option("--set", args->sets, "Override a scenario entry: key=value (TOML value); repeatable")
-        ->allow_extra_args(false);
-    run->add_option("--shard", args->shard,
-                    "Job arrays: compute shard K of N (K from 0) of the paths into its own file; join the "
-                    "shards with wipeout merge");
-    run->add_flag("--check", args->check, "Check the engine's invariants on every step (slower)");
-    run->add_option("--chunk-paths", args->chunk_paths, "Paths per chunk: computed, then written and flushed")
-        ->capture_default_str();
-    run->add_option("--compression", args->compression, "zlib level of the per-path datasets (0-9)")
-        ->capture_default_str();
-    run->add_flag("-q,--quiet", args->quiet, "No progress output");
-    run->add_option("--log-interval", args->log_interval_s,
-                    "Seconds between progress lines when stderr is not a terminal")
-        ->capture_default_str();
     run->callback([args] { run_command(*args); });
 }
 

@@ -1,9 +1,11 @@
-// Shared by run and sweep: the stop signals, the recorded command line, progress output, --shard and the
-// MPI ranks this process belongs to.
+// Shared by run and sweep: the stop signals, the recorded command line, progress output, --shard, the MPI
+// ranks this process belongs to, and the options both commands take.
 #include "run_support.h"
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -118,6 +120,56 @@ void parse_shard(const std::string& text, RunOptions& options) {
 RankExchange*& ranks() {
     static RankExchange* r = nullptr;
     return r;
+}
+
+Scenario DriverArgs::scenario() const {
+    Scenario scenario = scenario_file.empty() ? Scenario::builtin() : Scenario::load(scenario_file);
+    for (const auto& assignment : sets) scenario.set(assignment);
+    return scenario;
+}
+
+RunOptions DriverArgs::run_options() const {
+    RunOptions options;
+    options.output = output;
+    options.threads = threads;
+    options.chunk_paths = chunk_paths;
+    options.compression = compression;
+    options.resume = resume;
+    options.force = force;
+    options.check_invariants = check;
+    options.command_line = command_line();
+    options.stop = &g_stop_signal;
+    if (!shard.empty()) parse_shard(shard, options);
+    options.ranks = ranks();
+    if (!quiet && root()) {
+        if (!(log_interval_s > 0)) throw InputError("--log-interval must be positive");
+        const bool terminal = isatty(STDERR_FILENO) != 0;
+        options.on_progress = progress_printer(terminal);
+        options.progress_interval = std::chrono::milliseconds(
+            terminal ? 200 : static_cast<long long>(std::max(1.0, log_interval_s * 1000)));
+    }
+    return options;
+}
+
+void add_driver_options(CLI::App& command, DriverArgs& args, const DriverHelp& help) {
+    command.add_option("scenario", args.scenario_file, help.scenario);
+    args.seed_opt = command.add_option("--seed", args.seed, help.seed);
+    command.add_option("--threads", args.threads, "Worker threads (default: all cores)");
+    command.add_option("-o,--output", args.output, "Results file")->capture_default_str();
+    command.add_option("--set", args.sets, "Override a scenario entry: key=value (TOML value); repeatable")
+        ->allow_extra_args(false);
+    command.add_flag("--force", args.force, "Overwrite an existing --output");
+    command.add_flag("--resume", args.resume, help.resume);
+    command.add_option("--shard", args.shard, help.shard);
+    command.add_flag("--check", args.check, "Check the engine's invariants on every step (slower)");
+    command.add_option("--chunk-paths", args.chunk_paths, "Paths per chunk: computed, then written and flushed")
+        ->capture_default_str();
+    command.add_option("--compression", args.compression, "zlib level of the per-path datasets (0-9)")
+        ->capture_default_str();
+    command.add_flag("-q,--quiet", args.quiet, "No progress output");
+    command.add_option("--log-interval", args.log_interval_s,
+                       "Seconds between progress lines when stderr is not a terminal")
+        ->capture_default_str();
 }
 
 }  // namespace wipeout::cli

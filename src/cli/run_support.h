@@ -4,9 +4,13 @@
 #include <csignal>
 #include <functional>
 #include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "wipeout/driver.h"
 #include "wipeout/rank_exchange.h"
+#include "wipeout/scenario.h"
 
 namespace wipeout::cli {
 
@@ -37,5 +41,37 @@ std::function<void(const RunProgress&)> progress_printer(bool terminal);
 void parse_shard(const std::string& text, RunOptions& options);
 /// The MPI ranks of this process (set by main when launched by mpirun with several ranks), or null.
 RankExchange*& ranks();
+
+/// What `run` and `sweep` both take: the scenario and its overrides, and how the driver runs and writes.
+struct DriverArgs {
+    std::string scenario_file;
+    std::vector<std::string> sets;
+    std::uint64_t seed = 0;
+    unsigned threads = 0;
+    std::string output;
+    std::uint64_t chunk_paths = 8192;
+    int compression = 1;
+    bool resume = false, force = false, check = false, quiet = false;
+    std::string shard;
+    double log_interval_s = 5.0;
+    CLI::Option* seed_opt = nullptr;  // --seed given?
+
+    bool root() const { return ranks() == nullptr || ranks()->rank() == 0; }  // only rank 0 talks
+    /// The scenario file (or the built-in scenario) with the --set overrides applied.
+    Scenario scenario() const;
+    /// The driver's options: output, threads, chunking, resume/force, --check, --shard, MPI ranks, the stop
+    /// signal and progress output (none when quiet or not rank 0).
+    RunOptions run_options() const;
+};
+/// The help texts that differ between the commands.
+struct DriverHelp {
+    const char* scenario;
+    const char* seed;
+    const char* resume;
+    const char* shard;
+};
+/// Registers the shared options (the scenario argument, --seed, --threads, -o, --set, --force, --resume,
+/// --shard, --check, --chunk-paths, --compression, -q, --log-interval).
+void add_driver_options(CLI::App& command, DriverArgs& args, const DriverHelp& help);
 
 }  // namespace wipeout::cli

@@ -16,21 +16,13 @@
 namespace wipeout::cli {
 namespace {
 
-struct SweepArgs {
-    std::string scenario_file;
-    std::vector<std::string> sets, grid, lhs;
-    std::uint64_t points = 0, paths_per_point = 0, seed = 0, chunk_paths = 8192;
-    unsigned threads = 0;
-    std::string output = "results/sweep.h5", shard;
-    int compression = 1;
-    bool resume = false, force = false, check = false, quiet = false;
-    double log_interval_s = 5.0;
-    CLI::Option* seed_opt = nullptr;
+struct SweepArgs : DriverArgs {
+    std::vector<std::string> grid, lhs;
+    std::uint64_t points = 0, paths_per_point = 0;
 };
 
 void sweep_command(const SweepArgs& a) {
-    Scenario base = a.scenario_file.empty() ? Scenario::builtin() : Scenario::load(a.scenario_file);
-    for (const auto& assignment : a.sets) base.set(assignment);
+    const Scenario base = a.scenario();
     if (!a.grid.empty() && !a.lhs.empty())
         throw InputError("--grid and --lhs cannot be mixed: choose one design");
     SweepSpec spec;
@@ -42,26 +34,9 @@ void sweep_command(const SweepArgs& a) {
     spec.paths_per_point = a.paths_per_point;
     spec.seed = a.seed_opt->count() > 0 ? a.seed : base.run().seed;
 
-    RunOptions options;
-    options.output = a.output;
-    options.threads = a.threads;
-    options.chunk_paths = a.chunk_paths;
-    options.compression = a.compression;
-    options.resume = a.resume;
-    options.force = a.force;
-    options.check_invariants = a.check;
-    options.command_line = command_line();
-    options.stop = &g_stop_signal;
-    if (!a.shard.empty()) parse_shard(a.shard, options);
-    options.ranks = ranks();
-    const bool root = ranks() == nullptr || ranks()->rank() == 0;
+    const RunOptions options = a.run_options();
+    const bool root = a.root();
     const bool terminal = isatty(STDERR_FILENO) != 0;
-    if (!a.quiet && root) {
-        if (!(a.log_interval_s > 0)) throw InputError("--log-interval must be positive");
-        options.on_progress = progress_printer(terminal);
-        options.progress_interval = std::chrono::milliseconds(
-            terminal ? 200 : static_cast<long long>(std::max(1.0, a.log_interval_s * 1000)));
-    }
     std::string prefix = "wipeout run";
     if (!a.scenario_file.empty()) prefix += " " + a.scenario_file;
     for (const auto& set : a.sets) prefix += fmt::format(" --set '{}'", set);
@@ -103,9 +78,8 @@ void sweep_command(const SweepArgs& a) {
 
 void add_sweep_command(CLI::App& app) {
     auto args = std::make_shared<SweepArgs>();
+    args->output = "results/sweep.h5";
     CLI::App* cmd = app.add_subcommand("sweep", "Sweep scenario parameters over a grid or a Latin hypercube");
-    cmd->add_option("scenario", args->scenario_file,
-                    "Base scenario TOML file (default: the built-in scenario)");
     cmd->add_option("--grid", args->grid,
                     "Grid axis: KEY=START:STOP:N, KEY=log:START:STOP:N or KEY=v1,v2,...; KEY is a scenario "
                     "key (shock.size) or one parameter of its distribution (shock.size.median); repeatable")
@@ -114,21 +88,11 @@ void add_sweep_command(CLI::App& app) {
         ->allow_extra_args(false);
     cmd->add_option("--points", args->points, "Latin hypercube: number of points");
     cmd->add_option("--paths-per-point", args->paths_per_point, "Paths at each point")->required();
-    cmd->add_option("-o,--output", args->output, "Sweep file")->capture_default_str();
-    args->seed_opt = cmd->add_option("--seed", args->seed, "Sweep seed (default: the scenario's [run] seed)");
-    cmd->add_option("--threads", args->threads, "Worker threads (default: all cores)");
-    cmd->add_option("--set", args->sets, "Override a base scenario entry: key=value; repeatable")
-        ->allow_extra_args(false);
-    cmd->add_flag("--force", args->force, "Overwrite an existing --output");
-    cmd->add_flag("--resume", args->resume, "Continue an interrupted sweep in --output");
-    cmd->add_option("--shard", args->shard,
-                    "Job arrays: compute shard K of N of the points into its own file");
-    cmd->add_flag("--check", args->check, "Check the engine's invariants on every step (slower)");
-    cmd->add_option("--chunk-paths", args->chunk_paths, "Rows per chunk")->capture_default_str();
-    cmd->add_option("--compression", args->compression, "zlib level (0-9)")->capture_default_str();
-    cmd->add_flag("-q,--quiet", args->quiet, "No progress output");
-    cmd->add_option("--log-interval", args->log_interval_s, "Seconds between progress lines (not a terminal)")
-        ->capture_default_str();
+    add_driver_options(*cmd, *args,
+                       {"Base scenario TOML file (default: the built-in scenario)",
+                        "Sweep seed (default: the scenario's [run] seed)",
+                        "Continue an interrupted sweep in --output",
+                        "Job arrays: compute shard K of N of the points into its own file"});
     cmd->callback([args] { sweep_command(*args); });
 }
 
