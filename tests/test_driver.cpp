@@ -16,21 +16,13 @@
 #include "wipeout/results_file.h"
 #include "wipeout/tiers.h"
 
+#include "temp_dir.h"
+
 using namespace wipeout;
+using wipeout::test::TempDir;
 using Catch::Matchers::Contains;
 
 namespace {
-
-struct TempDir {
-    std::filesystem::path path;
-    explicit TempDir(const std::string& name) : path(std::filesystem::temp_directory_path() / name) {
-        std::filesystem::remove_all(path);
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
 
 Scenario small_scenario(std::uint64_t paths, std::uint64_t seed = 11) {
     Scenario s = Scenario::builtin();

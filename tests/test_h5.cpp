@@ -15,22 +15,13 @@
 #include "wipeout/h5.h"
 #include "wipeout/results_file.h"
 
+#include "temp_dir.h"
+
 using namespace wipeout;
+using wipeout::test::TempDir;
 using Catch::Matchers::Contains;
 
 namespace {
-
-/// A scratch directory removed at the end of the test.
-struct TempDir {
-    std::filesystem::path path;
-    explicit TempDir(const std::string& name) : path(std::filesystem::temp_directory_path() / name) {
-        std::filesystem::remove_all(path);
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
 
 /// A block of `chunk` rows per column, column-major, where every value encodes (column, path).
 std::vector<double> block(std::size_t columns, std::uint64_t chunk, std::uint64_t first, std::uint64_t count,
