@@ -36,16 +36,26 @@ double adl_score(AdlRanking ranking, Side side, double entry, double mark, doubl
 
 double adl_score_bound(AdlRanking ranking, Side side, double leverage, double entry_lo, double entry_hi,
                        double mark) {
-    const auto at = [&](double entry) {
-        return adl_score_unchecked(ranking, side, entry, mark, 1.0, entry / leverage);
+    // adl_score at a fixed leverage (margin = qty entry / L) in closed form, free of the quantity; its
+    // maximum over [entry_lo, entry_hi] is where the shape puts it, so one evaluation.
+    const double inv_leverage = 1.0 / leverage;
+    const auto score = [&](double e) {
+        const double equity = e * inv_leverage + (side == Side::Long ? mark - e : e - mark);  // per unit qty
+        if (ranking == AdlRanking::Hyperliquid)
+            return side == Side::Long ? mark * mark / (e * equity) : e / equity;
+        return std::abs(mark - e) * mark / (e * equity);
     };
-    double best = std::max(at(entry_lo), at(entry_hi));
-    if (ranking == AdlRanking::PnlTimesLeverage && side == Side::Short) {
+    double best;
+    if (side == Side::Long && ranking == AdlRanking::Hyperliquid) {
+        best = std::max(score(entry_lo), score(entry_hi));  // a valley: the larger end
+    } else if (side == Side::Short && ranking == AdlRanking::PnlTimesLeverage) {
         // (x - 1) / (x ((1 + 1/L) x - 1)) in x = entry / mark peaks where x^2 - 2x + L / (L + 1) = 0.
         const double peak = mark * (1.0 + 1.0 / std::sqrt(leverage + 1.0));
-        if (peak > entry_lo && peak < entry_hi) best = std::max(best, at(peak));
+        best = score(std::clamp(peak, entry_lo, entry_hi));
+    } else {
+        best = score(entry_lo);  // falls as the entry rises: most profit for a long, nearest the mark for a short
     }
-    return best + std::abs(best) * 1e-9;
+    return best * (1.0 + 1e-9);
 }
 
 }  // namespace wipeout

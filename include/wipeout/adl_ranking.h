@@ -45,9 +45,10 @@ inline double adl_score_unchecked(AdlRanking ranking, Side side, double entry, d
 /// leverage) with its entry in [entry_lo, entry_hi], at this mark. At a fixed leverage the score does not
 /// depend on the quantity and has at most one turning point in the entry: none for PnL x leverage longs and
 /// Hyperliquid shorts, a valley for Hyperliquid longs, a peak at entry = mark (1 + 1/sqrt(leverage + 1)) for
-/// PnL x leverage shorts. So the bound is the largest of the ends and that peak, plus a relative 1e-9 for the
-/// ulps a position's own quantity moves its score. The engine ranks a whole run of cohorts by it and scores
-/// the run's cohorts only when the run reaches the top of the ADL queue.
+/// PnL x leverage shorts. So the bound is the score at the end or the peak the shape picks, plus a relative
+/// 1e-9 for the ulps a position's own quantity (and the bound's shorter formula) moves a score. The engine
+/// ranks a whole run of cohorts by it and scores the run's cohorts only when the run reaches the top of the
+/// ADL queue.
 double adl_score_bound(AdlRanking ranking, Side side, double leverage, double entry_lo, double entry_hi,
                        double mark);
 
