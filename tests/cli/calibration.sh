@@ -1,11 +1,17 @@
-# Calibration regression (issue #7, docs/calibration.md): each historical event of experiments/history/ run
-# with the calibrated built-in defaults must reproduce the pinned medians of drawdown, liquidated notional,
-# long share of liquidations and recovery (experiments/history/calibrated_medians.json, written by
-# `scripts/calibrate.py --pin`). Results are a pure function of (scenario, seed, path), so the same engine
-# reproduces the pins exactly; the tolerance, 4 order-statistic standard errors of each median (floored at
-# 0.002 of drawdown, 2% of liquidated notional, 0.01 of long share and of recovery), is what a model change
-# may move a median by before it counts as breaking the calibration. 800 paths per event, 3,200 in all.
-# Negative control: with the liquidation engine switched off the same check must fail.
+# Calibration regression (issue #7, docs/calibration.md): each historical event of experiments/history/, the
+# routine-day control (control_routine_day.toml) and the built-in default scenario itself, run with the
+# calibrated built-in defaults, must reproduce the pinned statistics: medians of drawdown, liquidated notional,
+# recovery, amplification and liquidated share of OI, the pooled long share of liquidations and
+# P(fund_depleted) (experiments/history/calibrated_medians.json, written by `scripts/calibrate.py --pin`).
+# Results are a pure function of (scenario, seed, path), so the same engine reproduces the pins exactly; the
+# tolerance, 4 standard errors of each statistic (order-statistic for medians, binomial for P(fund_depleted),
+# bootstrap for the pooled long share; floored at 0.002 of drawdown, 2% of liquidated notional and OI
+# fraction, 0.01 of long share, recovery and P(fund_depleted), 0.02 of amplification), is what a model change
+# may move a statistic by before it counts as breaking the calibration. 2,000 paths per scenario.
+# Negative controls: with the liquidation engine switched off the check must fail; with the previous,
+# crash-only calibration (book.shape 1.64, resilience 7.8e-4/s, evaporation 33.5, buyers 0.006, shorts
+# 0.0034, clearance 0.01) the routine-day control and the default scenario must fail on the liquidated
+# share of OI and on P(fund_depleted).
 source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 : "${WIPEOUT_SOURCE_DIR:?WIPEOUT_SOURCE_DIR must point at the source tree}"
@@ -13,6 +19,17 @@ script="$WIPEOUT_SOURCE_DIR/scripts/calibrate.py"
 
 expect_exit 0 $PY "$script" --wipeout "$WIPEOUT" --check --out "$tmp/check"
 expect_grep 'calibrated medians reproduced' "$tmp/out"
+expect_grep '^ok +control_routine_day +oi_fraction' "$tmp/out"
+expect_grep '^ok +control_routine_day +fund_depleted' "$tmp/out"
+expect_grep '^ok +default_scenario +oi_fraction' "$tmp/out"
+expect_grep '^ok +default_scenario +fund_depleted' "$tmp/out"
 
 expect_exit 1 $PY "$script" --wipeout "$WIPEOUT" --check --out "$tmp/off" --set liquidation.enabled=false
 expect_grep 'calibration broken: .*liquidated' "$tmp/err"
+
+expect_exit 1 $PY "$script" --wipeout "$WIPEOUT" --check --out "$tmp/crash_only" \
+  --set book.shape=1.64 --set book.resilience_per_s=0.000777 --set evaporation.rate.median=33.5 \
+  --set buyers.intensity_per_s=0.00606 --set shorts.intensity_per_s=0.00338 --set positions.clearance=0.01
+expect_grep '^FAIL +default_scenario +oi_fraction' "$tmp/out"
+expect_grep '^FAIL +default_scenario +fund_depleted' "$tmp/out"
+expect_grep '^FAIL +control_routine_day +fund_depleted' "$tmp/out"
