@@ -555,7 +555,7 @@ class PathSimulation {
     void move_fundamental(double t, double dt);
     void update_depth();
     void exogenous_flow(double dt);
-    void update_index();
+    [[gnu::always_inline]] inline void update_index();
     void liquidation_waves(double dt);
     void update_stress();
 
@@ -583,7 +583,7 @@ class PathSimulation {
     double fill(Side side, double qty, double entry_value, double margin, double part);
     void absorb(double equity);
     void mark_fund_depleted();
-    double deleverage(Side liquidated, double qty, double price);
+    [[gnu::noinline]] double deleverage(Side liquidated, double qty, double price);  // rare: kept out of settle
 
     // ---- what is not yet taken over ----
     void init_book(Side side, bool reuse);
@@ -790,7 +790,7 @@ void PathSimulation::update_index() {
     const double target = index_pull_ * perp_gap;
     const double keep = decays_->venue_keep, noise = decays_->venue_noise;
     const int k = std::clamp(p_.spot_venues, 1, static_cast<int>(venues_.size()));
-    const auto step_venue = [&](int i) {
+    const auto step_venue = [&](int i) __attribute__((always_inline)) {
         venues_[i] = target + (venues_[i] - target) * keep + (noise > 0 ? noise * normal_(rng_) : 0.0);
     };
     if (k == 3) {  // the default, unrolled: a loop of three trips is a branch to mispredict every step

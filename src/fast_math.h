@@ -65,7 +65,7 @@ class FastNormal {
 /// and, but in a cascade's worst minutes, the depth's evaporation exponent all stay there, and a call to libm
 /// was a large share of a step's latency. Within an ulp of std::exp there (the truncated terms are below
 /// 3e-18 relative); std::exp elsewhere.
-inline double exp_near_zero(double x) {
+[[gnu::always_inline]] inline double exp_near_zero(double x) {
     const double a = std::abs(x);
     if (a <= 0x1p-8) {
         // The fundamental's move in a step and most venue gaps: five terms suffice (the sixth is below
@@ -87,7 +87,7 @@ inline double exp_near_zero(double x) {
 /// with q the series' next terms, 7 of them up to |y| = 2^-8, 11 up to 2^-5 and 17 beyond (truncated terms
 /// below 3e-18 relative), in Estrin's form; the small correction is added last, so the result is rounded
 /// once, from y. Within an ulp of std::log1p there; std::log1p elsewhere.
-inline double log1p_near_zero(double y) {
+[[gnu::always_inline]] inline double log1p_near_zero(double y) {
     const double a = std::abs(y);
     if (!(a <= 0.125)) return std::log1p(y);
     const double y2 = y * y, y4 = y2 * y2, y8 = y4 * y4;

@@ -99,7 +99,7 @@ class GenericLiquidation {
 
     GenericLiquidation() = default;
     GenericLiquidation(const TierTable& tiers, double fee);
-    Quote quote(Side side, double entry, double qty, double leverage) const;
+    [[gnu::always_inline]] Quote quote(Side side, double entry, double qty, double leverage) const;
 
   private:
     struct Bracket {
