@@ -727,8 +727,10 @@ void PathSimulation::update_depth() {
     // M4: market makers pull quotes at once when stress rises and come back slowly when it abates.
     double target = base_depth_ * regime_depth_;
     if (p_.evaporation_enabled) {
-        const double stress = std::abs(log_trade_ - stress_ema_);
-        target *= std::max(p_.evaporation_floor, detail::exp_near_zero(-p_.evaporation_rate * stress));
+        // Quotes stay through ordinary moves (threshold) and are pulled as stress exceeds them.
+        const double excess = std::abs(log_trade_ - stress_ema_) - p_.evaporation_threshold;
+        if (excess > 0)
+            target *= std::max(p_.evaporation_floor, detail::exp_near_zero(-p_.evaporation_rate * excess));
     }
     depth_ = target < depth_ ? target : target + (depth_ - target) * decays_->depth_recovery;
     // M3: consumed depth refills.

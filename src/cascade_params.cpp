@@ -106,6 +106,9 @@ const std::array kSpecs = std::to_array<ParameterSpec>({
     {"clock.dt_max_s", K::Real, kDefaults.dt_max_s, 1e-3, 86400, "s", "longest calm step", REAL(dt_max_s)},
     {"clock.dt_growth", K::Real, kDefaults.dt_growth, 1, 100, "", "calm steps grow by this factor", REAL(dt_growth)},
     {"clock.quiet_move", K::Real, kDefaults.quiet_move, 0, 1, "fraction", "a step is calm when price moved less", REAL(quiet_move)},
+    // Appended, not filed under M4 above: a path draws one uniform per entry in this order, so a new entry at
+    // the end leaves every existing scenario's draws (and results) as they were.
+    {"evaporation.threshold", K::Real, kDefaults.evaporation_threshold, 0, 1, "fraction", "stress quotes sit through: depth falls as exp(-epsilon * (stress - threshold))", REAL(evaporation_threshold)},
 });
 
 #undef REAL

@@ -137,6 +137,29 @@ TEST_CASE("M4: depth evaporation deepens the fall and recovers as stress decays"
     CHECK(trace.rows.back().bid_depth_1pct > 0.95 * p.depth_1pct);
 }
 
+TEST_CASE("M4: a stress threshold keeps quotes through ordinary moves and pulls them past it", "[engine][M4]") {
+    // The shock moves the static book 5%: stress peaks near 5%. Below the threshold no quote is pulled;
+    // above it depth falls with the excess only.
+    CascadeParams p = quiet_market();
+    p.book_refill_enabled = true;
+    p.evaporation_enabled = true;
+    const auto run = [&](double threshold, PathTrace* trace = nullptr) {
+        CascadeParams q = p;
+        q.evaporation_threshold = threshold;
+        return checked_run(q, 3, 0, trace);
+    };
+    CascadeParams off = p;
+    off.evaporation_enabled = false;
+    const PathOutputs without = checked_run(off, 3, 0);
+    PathTrace high_trace;
+    const PathOutputs high = run(0.5, &high_trace);  // above any stress this path reaches
+    for (const auto& row : high_trace.rows) REQUIRE(row.bid_depth_1pct == p.depth_1pct);
+    CHECK(high.max_drawdown == without.max_drawdown);
+    const PathOutputs none = run(0.0), some = run(0.02);
+    CHECK(none.max_drawdown > some.max_drawdown);      // less stress left to act on
+    CHECK(some.max_drawdown > without.max_drawdown);   // but past 2% quotes are pulled
+}
+
 TEST_CASE("M5: the mark insulates against a perp-only dump, not when every venue falls", "[engine][M5]") {
     const auto liquidated = [](MarkRule rule, double permanent) {
         CascadeParams p = quiet_market();

@@ -43,6 +43,7 @@ struct CascadeParams {
     bool evaporation_enabled = true;
     double evaporation_rate = 15.0;           ///< epsilon: depth falls as exp(-epsilon * stress)
     double evaporation_floor = 0.2;           ///< depth never below this fraction of base
+    double evaporation_threshold = 0.0;       ///< stress market makers sit through: depth falls with the excess
     double stress_timescale_s = 120.0;        ///< EMA time constant of the price that stress measures from
     double depth_recovery_timescale_s = 600.0;  ///< depth returns this slowly once stress abates
 
