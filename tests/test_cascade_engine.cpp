@@ -12,17 +12,26 @@ using namespace wipeout::test;
 
 // ---------------------------------------------------------------- closed forms
 
+namespace {
+/// The closed-form cases' market: a linear book (beta = 1), a 2% shock over 10 s, an engine with no
+/// throughput limit, five minutes.
+CascadeParams closed_form_market() {
+    CascadeParams p = quiet_market();
+    p.book_shape = 1.0;
+    p.shock_size = 0.02;
+    p.shock_duration_s = 10;
+    p.liquidation_capacity = 1e6;
+    p.max_waves = 100000;
+    p.horizon_s = 300;
+    return p;
+}
+}  // namespace
+
 TEST_CASE("closed form: linear book, uniform liquidation density, final move s / (1 - k)", "[engine][closed-form]") {
     // D(x) = d1 x / 1%, no refill, no noise, mark = last; liquidation notional l per unit of relative price.
     // The shock alone moves the price by s; the liquidations it sets off add k = l 1% / d1 per unit moved.
     for (const double k : {0.25, 0.5, 0.8}) {
-        CascadeParams p = quiet_market();
-        p.book_shape = 1.0;
-        p.shock_size = 0.02;
-        p.shock_duration_s = 10;
-        p.liquidation_capacity = 1e6;
-        p.max_waves = 100000;
-        p.horizon_s = 300;
+        const CascadeParams p = closed_form_market();
         const double density = k * p.depth_1pct / 0.01;
         const Population pop = uniform_long_density(p.reference_price, density, 0.5, 2e-5);
         CascadeEngine engine(TierTable::btc_default(), EngineOptions{true});
@@ -34,13 +43,7 @@ TEST_CASE("closed form: linear book, uniform liquidation density, final move s /
 }
 
 TEST_CASE("closed form: at k >= 1 the cascade runs through the whole dense region", "[engine][closed-form]") {
-    CascadeParams p = quiet_market();
-    p.book_shape = 1.0;
-    p.shock_size = 0.02;
-    p.shock_duration_s = 10;
-    p.liquidation_capacity = 1e6;
-    p.max_waves = 100000;
-    p.horizon_s = 300;
+    const CascadeParams p = closed_form_market();
     const double region = 0.3;
     const Population pop = uniform_long_density(p.reference_price, 1.2 * p.depth_1pct / 0.01, region, 1e-4);
     CascadeEngine engine(TierTable::btc_default(), EngineOptions{true});
