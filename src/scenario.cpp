@@ -384,7 +384,69 @@ std::string file_dir_text(const std::filesystem::path& file) {
 }
 
 /// A TOML document from a file or a --set line; syntax errors name source, line and column.
+/// TOML allows characters beyond ASCII only in strings and comments. Refused here, before toml++ sees them:
+/// toml++ 3.3 reaches an unreachable branch (undefined behaviour) when it tests U+00A1..U+0499 for
+/// whitespace where a key or value should start (found by the scenario fuzzer).
+void refuse_non_ascii_outside_strings(std::string_view text, std::string_view source_name) {
+    enum class State { Code, Comment, Basic, Literal, MultiBasic, MultiLiteral } state = State::Code;
+    std::size_t line = 1, column = 1;
+    for (std::size_t i = 0; i < text.size(); ++i, ++column) {
+        const char c = text[i];
+        const auto starts = [&](std::string_view s) { return text.substr(i, s.size()) == s; };
+        if (c == '\n') {
+            ++line;
+            column = 0;
+            if (state == State::Comment) state = State::Code;
+            continue;
+        }
+        switch (state) {
+            case State::Code:
+                if (c == '#') {
+                    state = State::Comment;
+                } else if (starts("\"\"\"")) {
+                    state = State::MultiBasic;
+                    i += 2;
+                } else if (starts("'''")) {
+                    state = State::MultiLiteral;
+                    i += 2;
+                } else if (c == '"') {
+                    state = State::Basic;
+                } else if (c == '\'') {
+                    state = State::Literal;
+                } else if (static_cast<unsigned char>(c) >= 0x80) {
+                    throw InputError(fmt::format("{}:{}:{}: TOML syntax error: a character beyond ASCII outside a "
+                                                 "string or comment (byte 0x{:02x}); quote it",
+                                                 source_name, line, column, static_cast<unsigned char>(c)));
+                }
+                break;
+            case State::Comment:
+                break;
+            case State::Basic:
+            case State::MultiBasic:
+                if (c == '\\') {
+                    if (i + 1 < text.size() && text[i + 1] == '\n') {  // a line-ending backslash
+                        ++line;
+                        column = 0;
+                    }
+                    ++i;  // the escaped character
+                } else if (state == State::Basic ? c == '"' : starts("\"\"\"")) {
+                    if (state == State::MultiBasic) i += 2;
+                    state = State::Code;
+                }
+                break;
+            case State::Literal:
+            case State::MultiLiteral:
+                if (state == State::Literal ? c == '\'' : starts("'''")) {
+                    if (state == State::MultiLiteral) i += 2;
+                    state = State::Code;
+                }
+                break;
+        }
+    }
+}
+
 toml::table parse_toml(std::string_view text, std::string_view source_name) {
+    refuse_non_ascii_outside_strings(text, source_name);
     try {
         return toml::parse(text, source_name);
     } catch (const toml::parse_error& e) {
@@ -589,7 +651,9 @@ void Scenario::set(std::string_view assignment) {
     // The value is TOML; a bare word (mark.rule=last) is taken as a string for convenience.
     toml::table doc;
     try {
-        doc = toml::parse(fmt::format("v = {}", value), label);
+        const std::string text = fmt::format("v = {}", value);
+        refuse_non_ascii_outside_strings(text, label);
+        doc = toml::parse(text, label);
     } catch (const toml::parse_error& e) {
         if (!is_bare_word(value))
             throw InputError(fmt::format("{}: cannot read the value as TOML: {}", label, e.description()));

@@ -310,6 +310,23 @@ TEST_CASE("TOML syntax errors name file, line and column", "[scenario][errors]")
     CHECK_THAT(refusal("[shock]\nsize = 0.1\nsize = 0.2\n"), Contains("test.toml:3:"));
 }
 
+TEST_CASE("characters beyond ASCII are refused outside strings and comments, kept inside them",
+          "[scenario][errors]") {
+    // toml++ 3.3 reaches an unreachable branch on U+00A1..U+0499 where a value should start (the fuzzer's
+    // find, "\xc5\x84" = U+0144): wipeout refuses them first, with the place.
+    const auto message = refusal("[regime]\nair_pocket = \xc5\x84" "A0\n");
+    CHECK_THAT(message, Contains("test.toml:2:14:"));
+    CHECK_THAT(message, Contains("beyond ASCII"));
+    CHECK_THAT(set_refusal("regime.air_pocket=\xc5\x84" "A0disdt_max_s= 0.3 }"), Contains("beyond ASCII"));
+    CHECK_THAT(refusal("# caf\xc3\xa9\n[shock]\nsize = \"\"\"\n\xc3\xa9\"\"\"\n  \xd0\x96 = 1\n"),
+               Contains("test.toml:5:3:"));
+    // Inside comments, basic, literal and multi-line strings they are text.
+    const Scenario s = Scenario::parse("# donn\xc3\xa9" "es \xd0\x96\n[shock] # \xc5\x84\nsize = 0.07\n"
+                                       "[adl]\nranking = 'pnl-leverage' # \xe2\x80\x94 \"\n",
+                                       "ok.toml");
+    CHECK(s.distribution("shock.size") == Distribution::fixed(0.07));
+}
+
 TEST_CASE("files: tiers relative to the scenario file, unreadable files refused", "[scenario]") {
     const auto dir = std::filesystem::temp_directory_path() / "wipeout_test_scenario";
     std::filesystem::create_directories(dir);
