@@ -5,7 +5,8 @@ Runs one scenario with the same seed at several active steps (the fundamental's 
 not of the clock, so the runs share their random numbers and compare path by path), then prints, per step,
 the clock steps per path and the throughput, and per output the bias of its mean against the finest step:
 in per cent of that mean and in standard errors of a mean over --reference-paths paths (a bias under 1 is
-invisible in a run that size; over it, the step, not the sampling, limits the answer).
+invisible in a run that size; over it, the step, not the sampling, limits the answer). A bias within 2 of its
+own paired standard errors at --paths is marked `?`: this run does not resolve it, more paths would.
 
     /usr/bin/python3 scripts/clock_convergence.py --wipeout build/wipeout
     /usr/bin/python3 scripts/clock_convergence.py --wipeout build/wipeout experiments/weekend_air_pocket.toml \\
@@ -80,8 +81,8 @@ def main():
     others = steps[1:]
     n_ref = args.reference_paths
     print(f"bias of the mean against dt = {steps[0]:g} s, paired: % of the mean [standard errors of a "
-          f"{n_ref:.0e}-path mean]")
-    print(f"{'output':<30}" + "".join(f"{'dt = ' + format(dt, 'g'):>18}" for dt in others))
+          f"{n_ref:.0e}-path mean]; ?: within 2 paired standard errors at {args.paths} paths")
+    print(f"{'output':<30}" + "".join(f"{'dt = ' + format(dt, 'g'):>18} " for dt in others))
     worst = {dt: (0.0, "") for dt in others}
     for key in sorted(ref):
         r = ref[key]
@@ -91,18 +92,21 @@ def main():
             continue
         cells = []
         for dt in others:
-            bias = (data[dt][key] - r).mean()
+            diff = data[dt][key] - r
+            bias = diff.mean()
             in_se = bias / se
             pct = 100 * bias / abs(mean) if mean != 0 else float("nan")
-            cells.append(f"{pct:>+8.2f}% [{in_se:>+6.1f}]")
-            if key not in PER_STEP and abs(in_se) > abs(worst[dt][0]):
+            resolved = abs(bias) > 2 * diff.std() / np.sqrt(len(diff))
+            cells.append(f"{pct:>+8.2f}% [{in_se:>+6.1f}]{' ' if resolved else '?'}")
+            if key not in PER_STEP and resolved and abs(in_se) > abs(worst[dt][0]):
                 worst[dt] = (in_se, key)
         mark = "  (counts steps)" if key in PER_STEP else ""
-        print(f"{key:<30}" + "".join(f"{c:>18}" for c in cells) + mark)
+        print(f"{key:<30}" + "".join(f"{c:>19}" for c in cells) + mark)
     print()
     for dt in others:
         in_se, key = worst[dt]
-        print(f"dt = {dt:g} s: largest bias {in_se:+.1f} standard errors ({key}), outputs that count steps aside")
+        print(f"dt = {dt:g} s: largest resolved bias {in_se:+.1f} standard errors ({key}), outputs that count "
+              "steps aside")
 
 
 if __name__ == "__main__":
