@@ -119,6 +119,19 @@ def meta_cells(meta):
                    for k, v, cls in meta)
 
 
+def report_title(kind, path, complete):
+    """The page title: what the report is of, the file's name, and whether it is provisional."""
+    name = path.rsplit("/", 1)[-1]
+    return f"wipeout {kind}: {name}" + ("" if complete else " (PROVISIONAL: incomplete file)")
+
+
+def status_html(complete, done, total, unit):
+    """The header's status cell: complete, or how far the file got."""
+    if complete:
+        return '<span class="status-ok">complete</span>'
+    return f'<span class="status-bad">INCOMPLETE ({done:,} of {total:,} {unit})</span>'
+
+
 def banner_html(warnings):
     return "".join(f'<div class="banner">⚠ {esc(w)}</div>' for w in warnings)
 

@@ -7,7 +7,7 @@ import report_figures as figures
 import report_stats as stats
 from report_common import DUST_QUOTE, csv_text, duration, is_number, percent, quote, sig, with_unit
 from report_data import ResultsFile
-from report_html import banner_html, esc, figure, meta_cells, table, value_with_ci
+from report_html import banner_html, esc, figure, meta_cells, report_title, status_html, table, value_with_ci
 
 # Every file a results report can write (figures/ and tables/ relative to the report directory), so a
 # --force rerun removes the ones this run does not produce (e.g. the V-bounce of a file without trajectories).
@@ -93,14 +93,12 @@ class ResultsReport:
         return self.header_html() + "".join(sections) + self.footer_html()
 
     def title(self):
-        name = self.path.rsplit("/", 1)[-1]
-        return f"wipeout report: {name}" + ("" if self.r.complete else " (PROVISIONAL: incomplete file)")
+        return report_title("report", self.path, self.r.complete)
 
     # ---- header: what was run ----
     def header_html(self):
         r = self.r
-        status = ('<span class="status-ok">complete</span>' if r.complete else
-                  f'<span class="status-bad">INCOMPLETE ({r.n_done:,} of {r.n_paths:,} paths)</span>')
+        status = status_html(r.complete, r.n_done, r.n_paths, "paths")
         meta = [
             ("Results file", f"<code>{esc(self.path)}</code>", "wide"),
             ("Paths", f"{r.n_done:,}" + ("" if r.n_done == r.n_paths else f" of {r.n_paths:,}"), ""),

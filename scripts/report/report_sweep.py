@@ -7,7 +7,7 @@ import report_figures as figures
 import report_stats as stats
 from report_common import ReportError, csv_text, percent, sig, with_unit
 from report_data import SweepFile
-from report_html import banner_html, esc, figure, meta_cells, table
+from report_html import banner_html, esc, figure, meta_cells, report_title, status_html, table
 
 DEFAULT_STAT = "mean"
 DEFAULT_OUTPUTS = ("max_drawdown", "liquidated_oi_fraction", "fund_payout", "adl_notional", "fund_depleted")
@@ -107,13 +107,11 @@ class SweepReport:
         return self.header_html() + plots + table_html + self.section_methods() + self.footer_html()
 
     def title(self):
-        name = self.path.rsplit("/", 1)[-1]
-        return f"wipeout sweep report: {name}" + ("" if self.s.complete else " (PROVISIONAL: incomplete file)")
+        return report_title("sweep report", self.path, self.s.complete)
 
     def header_html(self):
         s = self.s
-        status = ('<span class="status-ok">complete</span>' if s.complete else
-                  f'<span class="status-bad">INCOMPLETE ({s.points_done:,} of {s.n_points:,} points)</span>')
+        status = status_html(s.complete, s.points_done, s.n_points, "points")
         design = "grid" if s.design == "grid" else "Latin hypercube"
         axes = ", ".join(f"<code>{esc(s.axis_text(k) or k)}</code>" for k in s.keys)
         meta = [

@@ -84,14 +84,9 @@ void run_command(const RunArgs& a) {
         }
         return;
     }
-    std::fprintf(stderr,
-                 "wipeout: %s after %llu of %llu paths: %s is marked incomplete\n"
-                 "wipeout: continue with: wipeout run%s%s -o %s --resume\n",
-                 signal == SIGTERM ? "terminated" : "interrupted",
-                 static_cast<unsigned long long>(result.n_paths_done),
-                 static_cast<unsigned long long>(result.n_paths), a.output.c_str(),
-                 scenario_arguments(a).c_str(), a.shard.empty() ? "" : (" --shard " + a.shard).c_str(),
-                 a.output.c_str());
+    report_stopped(signal, result.n_paths_done, result.n_paths, "paths", a.output,
+                   "wipeout run" + scenario_arguments(a) + (a.shard.empty() ? "" : " --shard " + a.shard) + " -o " +
+                       a.output + " --resume");
     exit_status() = 128 + (signal != 0 ? signal : SIGINT);
 }
 

@@ -100,6 +100,15 @@ std::function<void(const RunProgress&)> progress_printer(bool terminal) {
     };
 }
 
+void report_stopped(int signal, std::uint64_t done, std::uint64_t total, const char* unit, const std::string& output,
+                    const std::string& how_to_continue) {
+    std::fprintf(stderr,
+                 "wipeout: %s after %llu of %llu %s: %s is marked incomplete\n"
+                 "wipeout: continue with %s\n",
+                 signal == SIGTERM ? "terminated" : "interrupted", static_cast<unsigned long long>(done),
+                 static_cast<unsigned long long>(total), unit, output.c_str(), how_to_continue.c_str());
+}
+
 void parse_shard(const std::string& text, RunOptions& options) {
     const auto slash = text.find('/');
     std::uint64_t k = 0, n = 0;

@@ -37,6 +37,10 @@ std::string format_duration(double seconds);
 std::string format_rate(double per_s);
 /// A live bar on a terminal, a log line every few seconds otherwise.
 std::function<void(const RunProgress&)> progress_printer(bool terminal);
+/// Tells stderr that a run or sweep stopped on `signal` (SIGINT when 0) after `done` of `total` `unit`s, that
+/// `output` is marked incomplete, and how to continue it.
+void report_stopped(int signal, std::uint64_t done, std::uint64_t total, const char* unit, const std::string& output,
+                    const std::string& how_to_continue);
 /// --shard K/N into the options (InputError for anything else).
 void parse_shard(const std::string& text, RunOptions& options);
 /// The MPI ranks of this process (set by main when launched by mpirun with several ranks), or null.

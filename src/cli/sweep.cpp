@@ -66,12 +66,7 @@ void sweep_command(const SweepArgs& a) {
                     static_cast<unsigned long long>(spec.paths_per_point));
         return;
     }
-    std::fprintf(stderr,
-                 "wipeout: %s after %llu of %llu rows: %s is marked incomplete\n"
-                 "wipeout: continue with the same command plus --resume\n",
-                 signal == SIGTERM ? "terminated" : "interrupted",
-                 static_cast<unsigned long long>(result.n_paths_done),
-                 static_cast<unsigned long long>(result.n_paths), a.output.c_str());
+    report_stopped(signal, result.n_paths_done, result.n_paths, "rows", a.output, "the same command plus --resume");
 }
 
 }  // namespace

@@ -58,3 +58,18 @@ print(f"screenshot {image.shape[1]}x{image.shape[0]}, {colours} colours, {100 * 
 assert colours > 200 and not_white > 0.05, (colours, not_white)  # a blank page has one colour
 EOF
 }
+
+# screenshot_page PAGE WIDTH HEIGHT NAME: a WIDTHxHEIGHT screenshot of the page, checked by check_screenshot
+# (fails the test when blank or malformed) and kept as test-artifacts/NAME.png in the build folder, where a
+# person can look at it; prints check_screenshot's line.
+screenshot_page() {
+  local page=$1 width=$2 height=$3 name=$4 shot="$tmp/$4.png" result
+  chrome --screenshot="$shot" --window-size="$width,$height" "file://$page" >/dev/null 2>"$tmp/shot.log" ||
+    fail "chromium --screenshot of $page failed: $(tail -n 5 "$tmp/shot.log")"
+  result=$(check_screenshot "$shot" "$width" "$height") || fail "the $name screenshot is blank or malformed: $result"
+  if [[ -n ${WIPEOUT_BUILD_DIR:-} && -d $WIPEOUT_BUILD_DIR ]]; then
+    mkdir -p "$WIPEOUT_BUILD_DIR/test-artifacts"
+    cp "$shot" "$WIPEOUT_BUILD_DIR/test-artifacts/$name.png"
+  fi
+  echo "$result"
+}

@@ -26,16 +26,8 @@ result=$(check_page "$tmp/small_report/broken.html")
 echo "report_browser: broken.html (must fail): $result"
 [[ $result =~ ^images=8\ ok=7\ errors=[1-9][0-9]*\ console=[1-9] ]] || fail "the checks did not catch a broken page: $result"
 
-# Screenshot: a 1280x4000 PNG that is not blank (many colours, much non-white area).
-shot="$tmp/report_screenshot.png"
-chrome --screenshot="$shot" --window-size=1280,4000 "file://$page" >/dev/null 2>shot.log ||
-  fail "chromium --screenshot failed: $(tail -n 5 shot.log)"
-result=$(check_screenshot "$shot" 1280 4000) || fail "the screenshot is blank or malformed: $result"
+# Screenshot: a 1280x4000 PNG that is not blank (many colours, much non-white area), kept as
+# test-artifacts/report_screenshot.png.
+result=$(screenshot_page "$page" 1280 4000 report_screenshot) || exit 1
 echo "report_browser: $result"
-# Keep the screenshot where a person can look at it.
-if [[ -n ${WIPEOUT_BUILD_DIR:-} && -d $WIPEOUT_BUILD_DIR ]]; then
-  mkdir -p "$WIPEOUT_BUILD_DIR/test-artifacts"
-  cp "$shot" "$WIPEOUT_BUILD_DIR/test-artifacts/report_screenshot.png"
-  echo "report_browser: screenshot kept at $WIPEOUT_BUILD_DIR/test-artifacts/report_screenshot.png"
-fi
 echo "report_browser: OK"

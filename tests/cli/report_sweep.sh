@@ -111,14 +111,7 @@ for report in grid_report lhs_report; do
   echo "report_sweep: $report/report.html: $result"
   [[ $result == "images=$n_png ok=$n_png errors=0 console=0" ]] ||
     fail "$report in Chromium: $result; $(grep -o 'data-selfcheck-error-text="[^"]*"' dom.html)"
-  shot="$tmp/${report}_screenshot.png"
-  chrome --screenshot="$shot" --window-size=1280,3000 "file://$tmp/$report/report.html" >/dev/null 2>shot.log ||
-    fail "chromium --screenshot failed: $(tail -n 5 shot.log)"
-  result=$(check_screenshot "$shot" 1280 3000) || fail "the $report screenshot is blank or malformed: $result"
+  result=$(screenshot_page "$tmp/$report/report.html" 1280 3000 "sweep_${report}_screenshot") || exit 1
   echo "report_sweep: $report $result"
-  if [[ -n ${WIPEOUT_BUILD_DIR:-} && -d $WIPEOUT_BUILD_DIR ]]; then
-    mkdir -p "$WIPEOUT_BUILD_DIR/test-artifacts"
-    cp "$shot" "$WIPEOUT_BUILD_DIR/test-artifacts/sweep_${report}_screenshot.png"
-  fi
 done
 echo "report_sweep: OK"
