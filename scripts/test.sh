@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test through ctest.
 #   scripts/test.sh              Release build, all tests
-#   scripts/test.sh --sanitize   also the AddressSanitizer + UndefinedBehaviorSanitizer build, all tests, and
-#                                ~20 s of fuzzing the scenario parser (CI does this)
+#   scripts/test.sh --sanitize   also the AddressSanitizer + UndefinedBehaviorSanitizer build, all tests but
+#                                those labelled slow (the README's examples), and ~20 s of fuzzing the scenario
+#                                parser (CI does this)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 sanitize=0
