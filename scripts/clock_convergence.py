@@ -105,8 +105,11 @@ def main():
     print()
     for dt in others:
         in_se, key = worst[dt]
-        print(f"dt = {dt:g} s: largest resolved bias {in_se:+.1f} standard errors ({key}), outputs that count "
-              "steps aside")
+        if key:
+            print(f"dt = {dt:g} s: largest resolved bias {in_se:+.1f} standard errors ({key}), outputs that "
+                  "count steps aside")
+        else:
+            print(f"dt = {dt:g} s: no bias resolved at {args.paths} paths, outputs that count steps aside")
 
 
 if __name__ == "__main__":

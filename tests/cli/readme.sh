@@ -10,7 +10,7 @@ skip='^(scripts/(run|test|bench_engine|bench_run|fuzz)\.sh|/usr/bin/python3 scri
 
 # run_examples FILE: runs FILE's sh blocks in order in a folder of its own; prints the number of commands.
 run_examples() {
-  local file=$1 work="$tmp/work_${1//\//_}" block=0 commands=0
+  local file=$1 work="$tmp/work_${1//\//_}" commands=0
   mkdir -p "$work/build"
   ln -s "$WIPEOUT" "$work/build/wipeout"  # as `build/wipeout` and, on the PATH, as `wipeout`
   for d in experiments data scripts; do ln -s "$WIPEOUT_SOURCE_DIR/$d" "$work/$d"; done
@@ -25,7 +25,6 @@ run_examples() {
       fail "$file, example block $script failed: $(tail -n 5 "$tmp/err")
 --- the block as run:
 $(cat "$tmp/block.sh")"
-    block=$((block + 1))
   done
   rm -rf "$tmp/blocks"
   echo "$commands"
