@@ -19,7 +19,7 @@ explains every choice and reports the result.
 Outputs go to results/calibration/ (ignored by git): the sweep files, calibration.json (fitted values,
 loss, per-event table) and the printed table. --pin writes experiments/history/calibrated_medians.json
 from runs of the history scenarios as they are (inheriting the built-in default scenario, i.e. the
-calibrated values once they are in src/default_scenario.cpp); --check reruns them and compares the
+calibrated values once they are in src/scenario/default_scenario.cpp); --check reruns them and compares the
 medians with the pins within Monte Carlo tolerances (tests/cli/calibration.sh).
 """
 import argparse

@@ -120,7 +120,7 @@ TEST_CASE("ADL scores: bankrupt positions last, invalid input refused, names rou
 
 TEST_CASE("an ADL score bound covers every position of its leverage and entry range, and is tight",
           "[adl][perf]") {
-    // The engine ranks whole runs of cohorts by this bound (src/cascade_engine.cpp, deleverage): a bound below
+    // The engine ranks whole runs of cohorts by this bound (src/engine/cascade_engine.cpp, deleverage): a bound below
     // one of its positions' scores would hand out ADL in the wrong order.
     std::mt19937_64 rng(2024);
     std::uniform_real_distribution<double> u(0.0, 1.0);

@@ -10,7 +10,7 @@
 
 #include <boost/random/normal_distribution.hpp>
 
-#include "../src/fast_math.h"
+#include "../src/engine/fast_math.h"
 #include "engine_fixtures.h"
 #include "wipeout/error.h"
 #include "wipeout/margin.h"

@@ -1,6 +1,6 @@
 #pragma once
 // Everything that specifies one path of the cascade model (docs/model.md explains each parameter).
-// Every field is registered in src/cascade_params.cpp (key, unit, range, doc): a scenario file sets them by
+// Every field is registered in src/scenario/cascade_params.cpp (key, unit, range, doc): a scenario file sets them by
 // key, either fixed or sampled per path.
 #include <cstdint>
 

@@ -6,7 +6,7 @@
 // The grid is never materialized. For one (leverage, size) pair the liquidation price is entry x a fixed
 // ratio (a size class fixes the notional, hence the bracket at the liquidation price), so the pair's cohorts
 // over the ascending entry levels form a run already ordered by liquidation price. The engine files each run
-// under its next cohort in a bucketed trigger queue (src/cascade_engine.cpp): building a path's population is
+// under its next cohort in a bucketed trigger queue (src/engine/cascade_engine.cpp): building a path's population is
 // O(entries + runs), not O(cohorts).
 #include <algorithm>
 #include <array>

@@ -1,1 +1,0 @@
-namespace wipeout { int library_anchor = 0; }
