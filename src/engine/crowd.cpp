@@ -1,0 +1,46 @@
+#include "crowd.h"
+
+namespace wipeout::engine {
+
+Crowd::Crowd(const Population& population, Buffers& buffers, std::uint64_t population_version,
+             double reference_price, double short_position_notional)
+    : pop_(population), longs_(buffers.longs), shorts_(buffers.shorts), short_position_notional_(short_position_notional) {
+    const bool reuse = population_version != 0 && buffers.version == population_version;
+    init(Side::Long, reuse, reference_price);
+    init(Side::Short, reuse, reference_price);
+    buffers.version = population_version;
+}
+
+void Crowd::init(Side side, bool reuse, double reference_price) {
+    SideBook& b = book(side);
+    const auto& rs = runs(side);
+    const auto& cohorts = side == Side::Long ? pop_.longs : pop_.shorts;
+    const double sign = side == Side::Long ? 1.0 : -1.0;
+    b.left.clear();
+    b.emptied.clear();
+    b.free.clear();
+    if (reuse) {  // the same population as the path before: its initial book, as saved
+        b.next.assign(b.initial.next.begin(), b.initial.next.end());
+        b.pool.assign(b.initial.pool.begin(), b.initial.pool.end());
+        b.queue.restore(b.initial.queue);
+        return;
+    }
+    b.runs = static_cast<std::uint32_t>(rs.size());
+    b.queue.reset(side, reference_price, 2 * (rs.size() + cohorts.size()) + 64);
+    b.next.resize(rs.size());
+    b.pool.clear();
+    for (std::size_t k = 0; k < rs.size(); ++k) {
+        const auto& run = rs[k];
+        // Longs trigger from their highest entry down, shorts from their lowest up.
+        b.next[k] = side == Side::Long ? static_cast<std::int64_t>(run.last_alive) - 1 : run.first_alive;
+        b.queue.insert(static_cast<std::uint32_t>(k),
+                       sign * (pop_.entries[static_cast<std::size_t>(b.next[k])] * run.ratio));
+    }
+    // Explicit cohorts join the pool.
+    for (const Cohort& c : cohorts) b.add(c, sign * c.liquidation_price);
+    b.initial.next.assign(b.next.begin(), b.next.end());
+    b.initial.pool.assign(b.pool.begin(), b.pool.end());
+    b.queue.save(b.initial.queue, rs.size() + cohorts.size());
+}
+
+}  // namespace wipeout::engine

@@ -1,0 +1,72 @@
+#pragma once
+// The flows that are not forced: M1's transient shock flow (its size from shock.h), M12's opportunistic shorts
+// selling into downward momentum, and M11's dip buyers buying the discount to V beyond their reservation,
+// damped while liquidations flow.
+#include <algorithm>
+
+#include "crowd.h"
+#include "market_depth.h"
+#include "market_memory.h"
+#include "regime.h"
+#include "wipeout/cascade_params.h"
+#include "wipeout/path_outputs.h"
+#include "wipeout/tiers.h"
+
+namespace wipeout::engine {
+
+class ExogenousFlows {
+  public:
+    static constexpr double kShortBand = 0.0025;               // M12 shorts opened within 0.25% share a cohort
+    static constexpr double kShortPositionMultiple = 10.0;     // their position notional, in units of size_min
+
+    ExogenousFlows(const CascadeParams& p, const TierTable& tiers, const Regime& regime, const MarketDepth& depth);
+
+    /// One step's flows into the book: `shock_flow` is the shock's transient sell notional (at V) in this
+    /// step. Returns the notional of the M12 shorts opened in the step (valued at V), for open_shorts().
+    double trade(double dt, double shock_flow, const MarketMemory& memory, MarketDepth& depth) {
+        OrderBook& book = depth.book();
+        double sell = shock_flow;  // notional valued at V, > 0 sells
+        // M12: new shorts sell into downward momentum.
+        double new_shorts = 0;
+        if (shorts_enabled_ && short_ratio_ > 1.0) {
+            const double momentum = memory.momentum();
+            if (momentum > 0) {
+                new_shorts = short_flow_per_momentum_ * momentum * dt;
+                sell += new_shorts;
+            }
+        }
+        // M11: dip buyers buy the discount to V beyond their reservation, damped while liquidations flow.
+        if (buyers_enabled_ && buyer_intensity_ > 0) {
+            const double discount = book.displacement() - reservation_;
+            if (discount > 0) {
+                const double damping = flush_ / (flush_ + memory.liquidation_flow());  // 1 / (1 + flow / flush)
+                double buy = buyer_flow_per_discount_ * discount * damping * dt;
+                // Never buy past the reservation within one step, whatever dt: keeps long calm steps stable.
+                buy = std::min(buy, book.consumed() - depth.current() * reservation_per_depth_);
+                sell -= std::max(buy, 0.0);
+            }
+        }
+        if (sell != 0) book.execute(sell);
+        return new_shorts;
+    }
+
+    /// M12: the step's new shorts (`notional` at V = `fundamental`) are opened at the step's price `trade`.
+    void open_shorts(double notional, double fundamental, double trade, Crowd& crowd) {
+        const double qty = notional / fundamental;
+        opened_notional_ += qty * trade;
+        crowd.open_shorts(qty, trade, kShortBand, short_leverage_, short_ratio_);
+    }
+
+    /// One M12 short's notional at entry.
+    double short_position_notional() const { return short_notional_; }
+    void report(PathOutputs& out) const { out.opportunistic_short_notional = opened_notional_; }
+
+  private:
+    bool shorts_enabled_, buyers_enabled_;
+    double buyer_intensity_, reservation_, flush_, reservation_per_depth_;
+    double short_flow_per_momentum_, buyer_flow_per_discount_;  // per unit of momentum or discount
+    double short_ratio_ = 0, short_notional_ = 0, short_leverage_ = 1;  // M12: liquidation price / entry, ...
+    double opened_notional_ = 0;
+};
+
+}  // namespace wipeout::engine
