@@ -45,10 +45,10 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
     }
     if (side == Side::Short && crowd.open_short_.qty > 0 && in_profit(crowd.open_short_.entry))
         queue.push_back({score(crowd.opening_short()), static_cast<std::uint32_t>(grid_size + extra.size())});
-    // The grid enters as runs, each under an upper bound of its cohorts' scores, replaced by its cohorts when it
-    // reaches the top of the queue: the queue pops exactly the order of scoring every cohort (highest score
-    // first, ties by id) while scoring only the runs that come near the top. (Splitting a run around its
-    // maximum instead scores fewer cohorts but measured twice as slow: the cohorts ADL has emptied sit at
+    // The grid enters as runs, each under an upper bound of its cohorts' scores, replaced by its cohorts when
+    // it reaches the top of the queue: the queue pops exactly the order of scoring every cohort (highest
+    // score first, ties by id) while scoring only the runs that come near the top. (Splitting a run around
+    // its maximum instead scores fewer cohorts but measured twice as slow: the cohorts ADL has emptied sit at
     // the top, and every round would split through them again.) A run's levels here: in profit, not yet
     // taken over.
     const std::size_t profit_begin =
@@ -65,7 +65,7 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
                 ? last->score
                 : adl_score_bound(ranking_, side, runs[k].leverage, entries[lo], entries[hi - 1], mark);
         queue.push_back({bound, kAdlRun | static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(lo),
-                              static_cast<std::uint32_t>(hi)});
+                         static_cast<std::uint32_t>(hi)});
     };
     for (std::size_t k = 0; k < runs.size(); ++k) {
         const std::int64_t alive_lo = side == Side::Long ? runs[k].first_alive : f.next[k];
@@ -111,8 +111,9 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
             }
             const std::size_t end = ranked.size();
             if (begin == end) continue;
-            std::sort(ranked.begin() + begin, ranked.end(),
-                      [&](const auto& a, const auto& b) { return worse({b.first, b.second}, {a.first, a.second}); });
+            std::sort(ranked.begin() + begin, ranked.end(), [&](const auto& a, const auto& b) {
+                return worse({b.first, b.second}, {a.first, a.second});
+            });
             push(next_ranked(begin, end));
             continue;
         }
@@ -155,13 +156,15 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
         // The order, by brute force: every cohort in profit not handed out ranks below the last one that
         // was, and none is left at all when the queue ran dry.
         crowd.for_each_alive(side, [&](const Cohort& c, std::int64_t gid, std::size_t extra_index) {
-            const auto id = static_cast<std::uint32_t>(gid >= 0 ? static_cast<std::size_t>(gid) : grid_size + extra_index);
+            const auto id = static_cast<std::uint32_t>(gid >= 0 ? static_cast<std::size_t>(gid)
+                                                                : grid_size + extra_index);
             if (c.qty <= 0 || !in_profit(c.entry) ||
                 std::find(handed.begin(), handed.end(), id) != handed.end())
                 return;
             if (matched < qty || worse(last_handed, {score(c), id})) {
-                checks_.fail(t, "ADL passed over a counterparty ranked above the last one it deleveraged (cohort " +
-                              std::to_string(id) + ")");
+                checks_.fail(
+                    t, "ADL passed over a counterparty ranked above the last one it deleveraged (cohort " +
+                           std::to_string(id) + ")");
             }
         });
     }

@@ -1,7 +1,7 @@
 #pragma once
 // M10: auto-deleveraging. Closes the opposite side's positions in profit, best-ranked first by the venue's
-// score (wipeout/adl_ranking.h), at the liquidated position's bankruptcy price, with no book impact, until the
-// quantity is matched or no position in profit is left.
+// score (wipeout/adl_ranking.h), at the liquidated position's bankruptcy price, with no book impact, until
+// the quantity is matched or no position in profit is left.
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -36,8 +36,8 @@ class Adl {
     Adl(const CascadeParams& p, Buffers& buffers, EngineCounters& counters, InvariantChecks checks)
         : ranking_(p.adl_ranking), buffers_(buffers), counters_(counters), checks_(checks) {}
 
-    /// Deleverages `qty` of the side opposite `liquidated` at `price` (the bankruptcy price), ranked at `mark`,
-    /// in the step that started at t. Returns the quantity it could match.
+    /// Deleverages `qty` of the side opposite `liquidated` at `price` (the bankruptcy price), ranked at
+    /// `mark`, in the step that started at t. Returns the quantity it could match.
     [[gnu::noinline]] double deleverage(Crowd& crowd, Side liquidated, double qty, double price, double mark,
                                         double t);
 

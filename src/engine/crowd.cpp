@@ -4,7 +4,10 @@ namespace wipeout::engine {
 
 Crowd::Crowd(const Population& population, Buffers& buffers, std::uint64_t population_version,
              double reference_price, double short_position_notional)
-    : pop_(population), longs_(buffers.longs), shorts_(buffers.shorts), short_position_notional_(short_position_notional) {
+    : pop_(population),
+      longs_(buffers.longs),
+      shorts_(buffers.shorts),
+      short_position_notional_(short_position_notional) {
     const bool reuse = population_version != 0 && buffers.version == population_version;
     init(Side::Long, reuse, reference_price);
     init(Side::Short, reuse, reference_price);

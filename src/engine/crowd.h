@@ -66,8 +66,8 @@ class Crowd {
 
     /// The path's crowd: `population` at t = 0 (restored from `buffers` when the path before had the same
     /// population version). M12's shorts are opened with one position's notional `short_position_notional`.
-    Crowd(const Population& population, Buffers& buffers, std::uint64_t population_version, double reference_price,
-          double short_position_notional);
+    Crowd(const Population& population, Buffers& buffers, std::uint64_t population_version,
+          double reference_price, double short_position_notional);
 
     /// Whether the mark has crossed anything: two comparisons (and one for the M12 shorts still opening).
     bool crossed_by(double mark) const {
@@ -75,15 +75,17 @@ class Crowd {
                shorts_.queue.max_key() >= trigger_key<Side::Short>(mark) ||
                (open_short_.qty > 0 && mark >= open_short_.liquidation_price);
     }
-    bool longs_crossed_by(double mark) const { return longs_.queue.max_key() >= trigger_key<Side::Long>(mark); }
+    bool longs_crossed_by(double mark) const {
+        return longs_.queue.max_key() >= trigger_key<Side::Long>(mark);
+    }
     bool shorts_crossed_by(double mark) const {
         return shorts_.queue.max_key() >= trigger_key<Side::Short>(mark) ||
                (open_short_.qty > 0 && mark >= open_short_.liquidation_price);
     }
 
     /// Hands every position of side S the mark has crossed to `engine`: a grid run's crossed block at once
-    /// (engine.take_block) when the engine closes it whole, else cohort by cohort (engine.take_over, which may
-    /// file a partial cut's rest back with file()).
+    /// (engine.take_block) when the engine closes it whole, else cohort by cohort (engine.take_over, which
+    /// may file a partial cut's rest back with file()).
     template <Side S, class Engine>
     [[gnu::always_inline]] inline void take_crossed(double mark, Engine& engine);
 
@@ -119,7 +121,8 @@ class Crowd {
         return side == Side::Long ? pop_.long_runs : pop_.short_runs;
     }
     void init(Side side, bool reuse, double reference_price);
-    /// The M12 cohort still opening, its position quantity brought up to date (not kept every step: a division).
+    /// The M12 cohort still opening, its position quantity brought up to date (not kept every step: a
+    /// division).
     Cohort& opening_short() {
         open_short_.position_qty = short_position_notional_ / open_short_.entry;
         return open_short_;
@@ -166,8 +169,8 @@ void Crowd::take_grid_run(std::uint32_t k, double mark, Engine& engine) {
         }
         return;
     }
-    // Closed in full: a run's cohorts differ only in their entry, so quantity and entry value are sums over the
-    // entry weights, and the crossed block is one take-over.
+    // Closed in full: a run's cohorts differ only in their entry, so quantity and entry value are sums over
+    // the entry weights, and the crossed block is one take-over.
     const double per_weight =
         (S == Side::Long ? pop_.long_qty_per_weight : pop_.short_qty_per_weight) * run.weight;
     const double* weights = pop_.entry_weights.data();
@@ -184,13 +187,14 @@ void Crowd::take_grid_run(std::uint32_t k, double mark, Engine& engine) {
 template <Side S, class Engine>
 void Crowd::take_crossed(double mark, Engine& engine) {
     SideBook& b = book(S);
-    b.queue.take_at_or_above(trigger_key<S>(mark), [&](std::uint32_t item) __attribute__((always_inline)) {
-        if (item < b.runs) {
-            take_grid_run<S>(item, mark, engine);
-        } else {
-            engine.template take_over<S>(b.release(item - b.runs), mark, *this);
-        }
-    });
+    b.queue.take_at_or_above(
+        trigger_key<S>(mark), [&](std::uint32_t item) __attribute__((always_inline)) {
+            if (item < b.runs) {
+                take_grid_run<S>(item, mark, engine);
+            } else {
+                engine.template take_over<S>(b.release(item - b.runs), mark, *this);
+            }
+        });
     if (S == Side::Short && open_short_.qty > 0 && mark >= open_short_.liquidation_price) {
         const Cohort c = opening_short();
         open_short_.qty = 0;

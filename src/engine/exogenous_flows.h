@@ -1,7 +1,7 @@
 #pragma once
-// The flows that are not forced: M1's transient shock flow (its size from shock.h), M12's opportunistic shorts
-// selling into downward momentum, and M11's dip buyers buying the discount to V beyond their reservation,
-// damped while liquidations flow.
+// The flows that are not forced: M1's transient shock flow (its size from shock.h), M12's opportunistic
+// shorts selling into downward momentum, and M11's dip buyers buying the discount to V beyond their
+// reservation, damped while liquidations flow.
 #include <algorithm>
 
 #include "crowd.h"
@@ -16,10 +16,11 @@ namespace wipeout::engine {
 
 class ExogenousFlows {
   public:
-    static constexpr double kShortBand = 0.0025;               // M12 shorts opened within 0.25% share a cohort
-    static constexpr double kShortPositionMultiple = 10.0;     // their position notional, in units of size_min
+    static constexpr double kShortBand = 0.0025;            // M12 shorts opened within 0.25% share a cohort
+    static constexpr double kShortPositionMultiple = 10.0;  // their position notional, in units of size_min
 
-    ExogenousFlows(const CascadeParams& p, const TierTable& tiers, const Regime& regime, const MarketDepth& depth);
+    ExogenousFlows(const CascadeParams& p, const TierTable& tiers, const Regime& regime,
+                   const MarketDepth& depth);
 
     /// One step's flows into the book: `shock_flow` is the shock's transient sell notional (at V) in this
     /// step. Returns the notional of the M12 shorts opened in the step (valued at V), for open_shorts().
@@ -39,7 +40,8 @@ class ExogenousFlows {
         if (buyers_enabled_ && buyer_intensity_ > 0) {
             const double discount = book.displacement() - reservation_;
             if (discount > 0) {
-                const double damping = flush_ / (flush_ + memory.liquidation_flow());  // 1 / (1 + flow / flush)
+                const double damping =
+                    flush_ / (flush_ + memory.liquidation_flow());  // 1 / (1 + flow / flush)
                 double buy = buyer_flow_per_discount_ * discount * damping * dt;
                 // Never buy past the reservation within one step, whatever dt: keeps long calm steps stable.
                 buy = std::min(buy, book.consumed() - depth.current() * reservation_per_depth_);
@@ -64,7 +66,7 @@ class ExogenousFlows {
   private:
     bool shorts_enabled_, buyers_enabled_;
     double buyer_intensity_, reservation_, flush_, reservation_per_depth_;
-    double short_flow_per_momentum_, buyer_flow_per_discount_;  // per unit of momentum or discount
+    double short_flow_per_momentum_, buyer_flow_per_discount_;          // per unit of momentum or discount
     double short_ratio_ = 0, short_notional_ = 0, short_leverage_ = 1;  // M12: liquidation price / entry, ...
     double opened_notional_ = 0;
 };

@@ -35,8 +35,8 @@ double LiquidationEngine::trigger(Crowd& crowd, double mark) {
     return step_long_ + step_short_ - before;
 }
 
-double LiquidationEngine::execute_backlog(Side side, double capacity, double t, double fundamental, double mark,
-                                          Settlement& settlement) {
+double LiquidationEngine::execute_backlog(Side side, double capacity, double t, double fundamental,
+                                          double mark, Settlement& settlement) {
     Backlog& b = side == Side::Long ? long_backlog_ : short_backlog_;
     if (b.empty() || capacity <= 0) return 0;
     const double notional = b.qty * fundamental;

@@ -44,7 +44,8 @@ class LiquidationEngine {
         step_long_ = step_short_ = 0;
         step_waves_ = 0;
         const double mark = venues.remark(trade);
-        if (long_backlog_.empty() && short_backlog_.empty() && !crossed(crowd, mark)) return;  // the calm case
+        if (long_backlog_.empty() && short_backlog_.empty() && !crossed(crowd, mark))
+            return;  // the calm case
         run_waves(t, dt, fundamental, trade, venues, book, crowd, settlement);
     }
 
@@ -67,7 +68,9 @@ class LiquidationEngine {
     double step_liquidated() const { return step_long_ + step_short_; }
     int step_waves() const { return step_waves_; }
     /// Notional waiting for the engine's throughput, valued at V.
-    double backlog(double fundamental) const { return (long_backlog_.qty + short_backlog_.qty) * fundamental; }
+    double backlog(double fundamental) const {
+        return (long_backlog_.qty + short_backlog_.qty) * fundamental;
+    }
     bool backlog_empty() const { return long_backlog_.empty() && short_backlog_.empty(); }
     /// Traders' margin the engine has taken over, and what of it still waits in the backlog (the ledger).
     double margin_taken() const { return margin_taken_; }
@@ -79,14 +82,16 @@ class LiquidationEngine {
 
   private:
     bool crossed(const Crowd& crowd, double mark) const { return enabled_ && crowd.crossed_by(mark); }
-    [[gnu::noinline]] void run_waves(double t, double dt, double fundamental, double& trade, SpotVenues& venues,
-                                     OrderBook& book, Crowd& crowd, Settlement& settlement);
+    [[gnu::noinline]] void run_waves(double t, double dt, double fundamental, double& trade,
+                                     SpotVenues& venues, OrderBook& book, Crowd& crowd,
+                                     Settlement& settlement);
     /// Takes over whatever the mark has crossed; returns the notional.
     double trigger(Crowd& crowd, double mark);
     double execute_backlog(Side side, double capacity, double t, double fundamental, double mark,
                            Settlement& settlement);
     template <Side S>
-    [[gnu::always_inline]] inline void enqueue(double qty, double entry_value, double margin, double count, double mark);
+    [[gnu::always_inline]] inline void enqueue(double qty, double entry_value, double margin, double count,
+                                               double mark);
 
     const TierTable& tiers_;
     const GenericLiquidation& quotes_;

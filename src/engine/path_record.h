@@ -23,7 +23,8 @@ class PathRecord {
         std::vector<TraceRow> rows;
     };
 
-    PathRecord(Buffers& buffers, bool tracing) : steps_(buffers.steps), rows_(buffers.rows), tracing_(tracing) {
+    PathRecord(Buffers& buffers, bool tracing)
+        : steps_(buffers.steps), rows_(buffers.rows), tracing_(tracing) {
         steps_.clear();
         rows_.clear();
     }
@@ -33,8 +34,8 @@ class PathRecord {
     void add_trace(const TraceRow& row) { rows_.push_back(row); }
     std::size_t steps() const { return steps_.size() - 1; }
 
-    /// The price, bounce and tempo outputs of the path, and the liquidated share of `initial_oi`: read off the
-    /// record. `o` must already hold the liquidated notionals.
+    /// The price, bounce and tempo outputs of the path, and the liquidated share of `initial_oi`: read off
+    /// the record. `o` must already hold the liquidated notionals.
     void summarize(const CascadeParams& p, double initial_oi, PathOutputs& o) const;
 
   private:

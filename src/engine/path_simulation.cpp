@@ -5,10 +5,11 @@
 
 namespace wipeout::engine {
 
-PathSimulation::PathSimulation(const CascadeParams& p, const TierTable& tiers, const GenericLiquidation& quotes,
-                               const EngineOptions& options, const Population& population,
-                               std::uint64_t population_version, PathBuffers& buffers, EngineCounters& counters,
-                               std::uint64_t seed, std::uint64_t path_index, bool tracing)
+PathSimulation::PathSimulation(const CascadeParams& p, const TierTable& tiers,
+                               const GenericLiquidation& quotes, const EngineOptions& options,
+                               const Population& population, std::uint64_t population_version,
+                               PathBuffers& buffers, EngineCounters& counters, std::uint64_t seed,
+                               std::uint64_t path_index, bool tracing)
     : p_(p),
       counters_(counters),
       checks_{options.check_invariants, path_index},
@@ -17,13 +18,15 @@ PathSimulation::PathSimulation(const CascadeParams& p, const TierTable& tiers, c
       initial_oi_(population.long_oi + population.short_oi),
       regime_(Regime::of(p)),
       clock_(p, regime_),
-      fundamental_(p.reference_price, p.volatility_annual, p.jump_rate_per_day, p.jump_stdev, seed, path_index),
+      fundamental_(p.reference_price, p.volatility_annual, p.jump_rate_per_day, p.jump_stdev, seed,
+                   path_index),
       shock_(p, p.depth_1pct),
       depth_(p, regime_),
       memory_(p.reference_price),
       venues_(p, regime_, seed, path_index),
       flows_(p, tiers, regime_, depth_),
-      crowd_(population, buffers.crowd, population_version, p.reference_price, flows_.short_position_notional()),
+      crowd_(population, buffers.crowd, population_version, p.reference_price,
+             flows_.short_position_notional()),
       adl_(p, buffers.adl, counters, checks_),
       settlement_(p, initial_oi_, depth_.book(), adl_, crowd_, checks_),
       engine_(p, tiers, quotes, depth_.base(), counters),
@@ -36,8 +39,8 @@ PathOutputs PathSimulation::run() {
     double t = 0;
     record_.add({0.0, fundamental_.value(), trade_, venues_.index(), 0.0});
     if (record_.tracing()) {
-        record_.add_trace({0.0, fundamental_.value(), trade_, venues_.index(), venues_.mark(), depth_.current(), 0,
-                           0, 0, settlement_.fund().balance(), 0, 0});
+        record_.add_trace({0.0, fundamental_.value(), trade_, venues_.index(), venues_.mark(),
+                           depth_.current(), 0, 0, 0, settlement_.fund().balance(), 0, 0});
     }
     bool active = true;
     while (t < horizon_ - 1e-9) {
@@ -50,8 +53,8 @@ PathOutputs PathSimulation::run() {
         const double backlog = engine_.backlog(fundamental_.value());
         record(t, backlog);
         // The clock stays fine while forced or exogenous flow moves the book; the fundamental's diffusion and
-        // the venues' noise are exact at any step, so they alone never hold it fine, and neither does a trickle
-        // of liquidations too small to move the book.
+        // the venues' noise are exact at any step, so they alone never hold it fine, and neither does a
+        // trickle of liquidations too small to move the book.
         const double moved = std::abs(depth_.book().displacement() - displacement_before);
         const bool liquidating = engine_.step_liquidated() > quiet_move_ * depth_.base();
         active = shock_.under_way(t) || backlog > 0 || liquidating || moved > quiet_move_;
@@ -65,16 +68,17 @@ void PathSimulation::step(double t, double dt) {
     OrderBook& book = depth_.book();
     adl_.begin_step();
 
-    fundamental_.move(t + dt, shock_.permanent_log_move(shock));                  // M1: V moves
-    depth_.update(memory_.stress(), decays);                                      // M2-M4: depth and refill
+    fundamental_.move(t + dt, shock_.permanent_log_move(shock));  // M1: V moves
+    depth_.update(memory_.stress(), decays);                      // M2-M4: depth and refill
     const double V = fundamental_.value();
     const double new_shorts = flows_.trade(dt, shock_.sell_flow(shock), memory_, depth_);  // M1, M12, M11
     trade_ = book.price(V);
     if (new_shorts > 0) flows_.open_shorts(new_shorts, V, trade_, crowd_);
-    venues_.update(book, V, trade_, decays);                                      // M5: venues, index
-    engine_.waves(t, dt, V, trade_, venues_, book, crowd_, settlement_);          // M7-M10: mark, cascade
-    memory_.update(fundamental_.log_value() + venues_.perp_gap(book.displacement()), engine_.step_liquidated(),
-                   decays);                                                       // stress and momentum
+    venues_.update(book, V, trade_, decays);                              // M5: venues, index
+    engine_.waves(t, dt, V, trade_, venues_, book, crowd_, settlement_);  // M7-M10: mark, cascade
+    memory_.update(fundamental_.log_value() + venues_.perp_gap(book.displacement()),
+                   engine_.step_liquidated(),
+                   decays);  // stress and momentum
 }
 
 void PathSimulation::record(double t, double backlog) {
@@ -94,8 +98,8 @@ double PathSimulation::conservation_residual() const {
 
 void PathSimulation::check_invariants(double t) {
     if (const double residual = conservation_residual(); residual > 1e-9) {
-        checks_.fail(t, "money not conserved: relative residual " + std::to_string(residual) + " (margin taken " +
-                            std::to_string(engine_.margin_taken()) + ")");
+        checks_.fail(t, "money not conserved: relative residual " + std::to_string(residual) +
+                            " (margin taken " + std::to_string(engine_.margin_taken()) + ")");
     }
     const InsuranceFund& fund = settlement_.fund();
     if (p_.adl_enabled && fund.balance() < -1e-9 * std::max(1.0, fund.initial()))
@@ -105,7 +109,8 @@ void PathSimulation::check_invariants(double t) {
     const double mark = venues_.mark();
     for (const Side side : {Side::Long, Side::Short}) {
         crowd_.for_each_alive(side, [&](const Cohort& c, std::int64_t, std::size_t) {
-            const bool crossed = side == Side::Long ? mark <= c.liquidation_price : mark >= c.liquidation_price;
+            const bool crossed =
+                side == Side::Long ? mark <= c.liquidation_price : mark >= c.liquidation_price;
             if (c.qty > 0 && crossed) {
                 checks_.fail(t, std::string(side_name(side)) + " open past its liquidation price " +
                                     std::to_string(c.liquidation_price) + " at mark " + std::to_string(mark));

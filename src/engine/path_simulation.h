@@ -37,9 +37,9 @@ class PathSimulation {
     /// Path `path_index` of the run with master `seed` on `population` (whose version tells the crowd when it
     /// can restore its initial state from the buffers instead of building it).
     PathSimulation(const CascadeParams& p, const TierTable& tiers, const GenericLiquidation& quotes,
-                   const EngineOptions& options, const Population& population, std::uint64_t population_version,
-                   PathBuffers& buffers, EngineCounters& counters, std::uint64_t seed, std::uint64_t path_index,
-                   bool tracing);
+                   const EngineOptions& options, const Population& population,
+                   std::uint64_t population_version, PathBuffers& buffers, EngineCounters& counters,
+                   std::uint64_t seed, std::uint64_t path_index, bool tracing);
 
     PathOutputs run();
 
@@ -57,20 +57,20 @@ class PathSimulation {
     double horizon_, quiet_move_;
     double initial_oi_;
 
-    Regime regime_;            // M2
+    Regime regime_;  // M2
     Clock clock_;
-    Fundamental fundamental_;  // M1: V
-    Shock shock_;              // M1: the shock
-    MarketDepth depth_;        // M2-M4: the book and its depth
-    MarketMemory memory_;      // stress, momentum and forced flow remembered
-    SpotVenues venues_;        // M5: spot venues, index, mark
-    ExogenousFlows flows_;     // M1 transient flow, M11 dip buyers, M12 opportunistic shorts
-    Crowd crowd_;              // M6-M7: positions not yet taken over, and their triggers
-    Adl adl_;                  // M10
-    Settlement settlement_;    // M9-M10: fills, the insurance fund, hand-off to ADL, the ledger
+    Fundamental fundamental_;   // M1: V
+    Shock shock_;               // M1: the shock
+    MarketDepth depth_;         // M2-M4: the book and its depth
+    MarketMemory memory_;       // stress, momentum and forced flow remembered
+    SpotVenues venues_;         // M5: spot venues, index, mark
+    ExogenousFlows flows_;      // M1 transient flow, M11 dip buyers, M12 opportunistic shorts
+    Crowd crowd_;               // M6-M7: positions not yet taken over, and their triggers
+    Adl adl_;                   // M10
+    Settlement settlement_;     // M9-M10: fills, the insurance fund, hand-off to ADL, the ledger
     LiquidationEngine engine_;  // M7-M8: take-overs, backlog, waves
-    PathRecord record_;        // outputs read off the path
-    double trade_;             // P: the perp's last trade price
+    PathRecord record_;         // outputs read off the path
+    double trade_;              // P: the perp's last trade price
 };
 
 }  // namespace wipeout::engine

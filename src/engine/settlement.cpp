@@ -6,7 +6,8 @@
 
 namespace wipeout::engine {
 
-double Settlement::fill(Side side, double qty, double entry_value, double margin, double part, double fundamental) {
+double Settlement::fill(Side side, double qty, double entry_value, double margin, double part,
+                        double fundamental) {
     // Sends `part` of a (qty, entry_value, margin) liquidation to the book; returns the equity it leaves.
     const double sign = side == Side::Long ? 1.0 : -1.0;
     const double q = part * qty;
@@ -15,8 +16,8 @@ double Settlement::fill(Side side, double qty, double entry_value, double margin
     return sign * (q * price - part * (entry_value - sign * margin));
 }
 
-void Settlement::settle(Side side, double qty, double entry_value, double margin, double t, double fundamental,
-                        double mark) {
+void Settlement::settle(Side side, double qty, double entry_value, double margin, double t,
+                        double fundamental, double mark) {
     const double sign = side == Side::Long ? 1.0 : -1.0;
     const double bankrupt_value = entry_value - sign * margin;  // qty * bankruptcy price
     const auto shortfall_of = [&](double part) {
@@ -74,7 +75,9 @@ void Settlement::absorb(double equity, double t) {
         return;
     }
     const double shortfall = -equity;
-    const double paid = !fund_.enabled() ? 0.0 : adl_enabled_ ? std::min(shortfall, fund_.available()) : shortfall;
+    const double paid = !fund_.enabled() ? 0.0
+                        : adl_enabled_   ? std::min(shortfall, fund_.available())
+                                         : shortfall;
     if (paid > 0) {
         fund_.pay(paid);
         payout_ += paid;
@@ -103,7 +106,8 @@ void Settlement::report(PathOutputs& out, double shock_start, double horizon) co
     out.fund_depleted = depleted_ ? 1 : 0;
     out.fund_min = fund_.min_balance();
     out.fund_final = fund_.balance();
-    out.fund_depletion_time_s = depletion_time_ >= 0 ? std::max(0.0, depletion_time_ - shock_start) : horizon - shock_start;
+    out.fund_depletion_time_s =
+        depletion_time_ >= 0 ? std::max(0.0, depletion_time_ - shock_start) : horizon - shock_start;
 }
 
 }  // namespace wipeout::engine

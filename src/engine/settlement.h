@@ -24,15 +24,16 @@ class Settlement {
           crowd_(crowd),
           checks_(checks) {}
 
-    /// Settles a (qty, entry value, margin) liquidation of `side` executed in the step that started at t, with V
-    /// = `fundamental` and the mark at `mark`.
-    void settle(Side side, double qty, double entry_value, double margin, double t, double fundamental, double mark);
+    /// Settles a (qty, entry value, margin) liquidation of `side` executed in the step that started at t,
+    /// with V = `fundamental` and the mark at `mark`.
+    void settle(Side side, double qty, double entry_value, double margin, double t, double fundamental,
+                double mark);
 
     const InsuranceFund& fund() const { return fund_; }
     double bad_debt() const { return bad_debt_; }
-    /// |money in - money out| relative to the largest amount in play: what liquidated traders lost (the margin
-    /// the engine took, less what still waits in its backlog) against what went to their counterparties, the
-    /// fund and the exchange, less bad debt.
+    /// |money in - money out| relative to the largest amount in play: what liquidated traders lost (the
+    /// margin the engine took, less what still waits in its backlog) against what went to their
+    /// counterparties, the fund and the exchange, less bad debt.
     double conservation_residual(double margin_taken, double backlog_margin) const;
     /// Writes the fund's and the losses' outputs.
     void report(PathOutputs& out, double shock_start, double horizon) const;

@@ -31,7 +31,9 @@ class Shock {
     bool under_way(double t) const { return enabled_ && t >= start_ - 1e-9 && t < start_ + duration_ - 1e-9; }
 
     /// The transient sell flow (notional at V) of a step holding `share` of the shock.
-    double sell_flow(double share) const { return share > 0 && size_ > 0 ? share * base_depth_ * depth_multiple_ : 0.0; }
+    double sell_flow(double share) const {
+        return share > 0 && size_ > 0 ? share * base_depth_ * depth_multiple_ : 0.0;
+    }
     /// The permanent log move of V in a step holding `share` of the shock (0: none).
     double permanent_log_move(double share) const {
         return share != 0 && permanent_share_ > 0 && size_ > 0 ? share * log_move_ : 0.0;

@@ -32,7 +32,8 @@ class SpotVenues {
           funding_basis_(p.funding_basis),
           index_(p.reference_price),
           mark_(p.reference_price) {
-        const double kappa = p.arbitrage_rate_per_s * regime.arbitrage, rate = kappa + p.spot_anchor_rate_per_s;
+        const double kappa = p.arbitrage_rate_per_s * regime.arbitrage,
+                     rate = kappa + p.spot_anchor_rate_per_s;
         pull_ = rate > 0 ? kappa / rate : 0.0;
     }
 
@@ -55,7 +56,8 @@ class SpotVenues {
     }
     /// The mark as last computed.
     double mark() const { return mark_; }
-    /// log(P / V) for the book at `displacement`: the value update() took, unless a fill moved the book since.
+    /// log(P / V) for the book at `displacement`: the value update() took, unless a fill moved the book
+    /// since.
     double perp_gap(double displacement) const {
         return displacement == displacement_ ? perp_gap_ : detail::log1p_near_zero(-displacement);
     }
