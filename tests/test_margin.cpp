@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "wipeout/error.h"
@@ -75,6 +76,35 @@ TEST_CASE("the seeds' E(1 -/+ 1/L) is the limit MMR, F -> 0", "[margin][seed]") 
             previous_gap = gap;
         }
     }
+}
+
+TEST_CASE("zero maintenance and zero fee give the seeds' E(1 -/+ 1/L) itself", "[margin][seed]") {
+    const TierTable zero = TierTable::single(0.0, 0.0, 125.0);
+    const double e = 100000.0, qty = 0.1;
+    for (const Venue venue :
+         {Venue::Generic, Venue::Binance, Venue::Bybit, Venue::Hyperliquid, Venue::Dydx}) {
+        for (const double lev : {1.5, 2.0, 3.0, 7.0, 10.0, 25.0, 125.0}) {
+            CAPTURE(venue_name(venue), lev);
+            const auto l = isolated(Side::Long, e, qty, lev, zero, 0.0, venue);
+            const auto s = isolated(Side::Short, e, qty, lev, zero, 0.0, venue);
+            // Tolerance 1e-15 relative, a few ulps: the venues compute E - (Q E / L) / Q and its
+            // rearrangements, not E (1 - 1/L).
+            CHECK(rel(l.liquidation_price, e * (1 - 1 / lev)) < 1e-15);
+            CHECK(rel(s.liquidation_price, e * (1 + 1 / lev)) < 1e-15);
+            // Nothing is left at the trigger: it is the bankruptcy price.
+            CHECK(rel(l.liquidation_price, l.bankruptcy_price) < 1e-15);
+            CHECK(rel(s.liquidation_price, s.bankruptcy_price) < 1e-15);
+            CHECK(l.maintenance_margin == 0.0);
+            CHECK(l.liquidates);
+        }
+    }
+    // The generic form computes the very same expression as the bankruptcy price.
+    const auto g = isolated(Side::Long, e, qty, 10.0, zero);
+    CHECK(g.liquidation_price == g.bankruptcy_price);
+    // At 1x a long can still never be liquidated; a fee still moves the trigger toward entry.
+    CHECK_FALSE(isolated(Side::Long, e, qty, 1.0, zero).liquidates);
+    CHECK(isolated(Side::Long, e, qty, 10.0, zero, 0.01).liquidation_price ==
+          Approx(e * 0.9 / 0.99).epsilon(1e-12));
 }
 
 TEST_CASE("a liquidation fee moves the threshold closer to entry (seed 002's sign typo)", "[margin][seed]") {
@@ -348,6 +378,15 @@ TEST_CASE("Hyperliquid: the documented formula and margin tiers", "[margin][venu
     const CrossAccount acct{20000.0, 1000.0, -2000.0};
     CHECK(cross_liquidation(Side::Long, 100000.0, 1.0, 10.0, acct, hl, params).liquidation_price ==
           Approx(100000.0 - (17000.0 - 1250.0) / 0.9875).epsilon(1e-12));
+    // The maintenance rate follows from the maximum leverage: half the initial margin rate there, in every
+    // bracket of the shipped table (40x -> 1.25%, 20x -> 2.5%).
+    for (int i = 0; i < hl.size(); ++i) CHECK(hyperliquid_mmr(hl[i].max_leverage) == hl[i].mmr);
+    // So a flat tier from --max-leverage 40 alone is the table's first bracket.
+    CHECK(isolated(Side::Long, 100000.0, 1.0, 10.0, TierTable::single(hyperliquid_mmr(40.0), 0.0, 40.0), 0.0,
+                   Venue::Hyperliquid)
+              .liquidation_price == l.liquidation_price);
+    CHECK_THROWS_AS(hyperliquid_mmr(0.5), InputError);
+    CHECK_THROWS_AS(hyperliquid_mmr(NAN), InputError);
 }
 
 TEST_CASE("dYdX v4 worked example: isolated liquidation price", "[margin][venue][dydx]") {
@@ -403,6 +442,63 @@ TEST_CASE("cross margin, generic convention, against a hand-computed case", "[ma
     CHECK_THROWS_AS(
         cross_liquidation(Side::Long, 50000.0, 1.0, 10.0, CrossAccount{10000.0, 9900.0, 0.0}, flat, {}),
         InputError);
+}
+
+TEST_CASE("cross margin without a leverage setting: the same price as with any leverage", "[margin][cross]") {
+    // Binance's cross formula has no leverage in it: WB, TMM1, UPNL1 and this position's bracket. The FAQ's
+    // BTCUSDT example (26,316.89) and a hand case on each venue's convention, with leverages up to the
+    // bracket's maximum (20x for the example's 3.56M notional): everything but the initial margin is the
+    // same, bit for bit.
+    struct Case {
+        Side side;
+        double entry, qty;
+        CrossAccount account;
+        const TierTable* tiers;
+        Venue venue;
+    };
+    const TierTable flat = TierTable::single(0.01, 0.0, 50.0);
+    const Case cases[] = {
+        {Side::Long,
+         32481.98,
+         109.488,
+         {1535443.01, 356512.508, -448192.89},
+         &TierTable::btc_default(),
+         Venue::Binance},
+        {Side::Long, 50000.0, 1.0, {10000.0, 500.0, -1000.0}, &flat, Venue::Generic},
+        {Side::Short, 50000.0, 1.0, {10000.0, 500.0, -1000.0}, &flat, Venue::Hyperliquid},
+        {Side::Short, 3000.0, 3.0, {1000.0}, &flat, Venue::Dydx},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(venue_name(c.venue), side_name(c.side));
+        const MarginParams params{0.005, c.venue};
+        const auto none =
+            cross_liquidation(c.side, c.entry, c.qty, std::nullopt, c.account, *c.tiers, params);
+        CHECK(std::isnan(none.initial_margin));
+        for (const double lev : {1.0, 2.0, 5.0, 20.0}) {
+            CAPTURE(lev);
+            const auto with = cross_liquidation(c.side, c.entry, c.qty, lev, c.account, *c.tiers, params);
+            CHECK(with.liquidation_price == none.liquidation_price);
+            CHECK(with.bankruptcy_price == none.bankruptcy_price);
+            CHECK(with.maintenance_margin == none.maintenance_margin);
+            CHECK(with.liquidation_fee == none.liquidation_fee);
+            CHECK(with.tier == none.tier);
+            CHECK(with.initial_margin == Approx(c.entry * c.qty / lev).epsilon(1e-15));
+        }
+    }
+    const auto btc = cross_liquidation(Side::Long, 32481.98, 109.488, std::nullopt,
+                                       CrossAccount{1535443.01, 356512.508, -448192.89},
+                                       TierTable::btc_default(), MarginParams{0.0, Venue::Binance});
+    CHECK(btc.liquidation_price == Approx(26316.89).margin(0.005));
+    // A leverage that is given is still checked against its bracket; one that is not cannot be.
+    CHECK_THROWS_WITH(cross_liquidation(Side::Long, 32481.98, 109.488, 21.0,
+                                        CrossAccount{1535443.01, 356512.508, -448192.89},
+                                        TierTable::btc_default(), MarginParams{0.0, Venue::Binance}),
+                      Catch::Contains("leverage 21x is above the maximum 20x"));
+    // The rest of the input is checked as before.
+    CHECK_THROWS_AS(cross_liquidation(Side::Long, 0.0, 1.0, std::nullopt, CrossAccount{1000.0}, flat, {}),
+                    InputError);
+    CHECK_THROWS_AS(cross_liquidation(Side::Long, 50000.0, NAN, std::nullopt, CrossAccount{1000.0}, flat, {}),
+                    InputError);
 }
 
 TEST_CASE("venue and side names round-trip", "[margin]") {

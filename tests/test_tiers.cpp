@@ -89,13 +89,21 @@ TEST_CASE("bracket lookup: floor < notional <= cap", "[tiers]") {
 }
 
 TEST_CASE("single() refuses values outside their ranges", "[tiers]") {
-    CHECK_THROWS_AS(TierTable::single(0.0), InputError);
+    CHECK_THROWS_AS(TierTable::single(-0.001), InputError);
     CHECK_THROWS_AS(TierTable::single(1.0), InputError);
     CHECK_THROWS_AS(TierTable::single(NAN), InputError);
     CHECK_THROWS_AS(TierTable::single(0.01, -1.0), InputError);
     CHECK_THROWS_AS(TierTable::single(0.01, 0.0, 0.5), InputError);
     CHECK_THROWS_AS(TierTable::single(0.01, 0.0, INFINITY), InputError);
-    CHECK_THROWS_WITH(TierTable::single(1.5), Catch::Contains("mmr 1.5 is outside (0, 1)"));
+    CHECK_THROWS_WITH(TierTable::single(1.5), Catch::Contains("mmr 1.5 is outside [0, 1)"));
+}
+
+TEST_CASE("single() takes MMR 0, a table does not", "[tiers]") {
+    // The flat tier's MMR 0 is the seeds' limit (docs/margin.md); a bracket table keeps a real rate.
+    CHECK(TierTable::single(0.0)[0].mmr == 0.0);
+    CHECK_THROWS_WITH(
+        TierTable::parse_csv("notional_floor,notional_cap,max_leverage,mmr\n0,50000,125,0\n", "zero.csv"),
+        Catch::Contains("zero.csv:2: column 'mmr': value '0' is outside (0, 1)"));
 }
 
 TEST_CASE("a tier file may omit maint_amount: it is derived", "[tiers][csv]") {

@@ -36,7 +36,7 @@ struct MarginParams {
 struct LiquidationQuote {
     double liquidation_price;  ///< mark price that triggers liquidation; 0 if it never triggers (long, <= 1x)
     double bankruptcy_price;   ///< price at which the margin is fully spent (0 floor for longs)
-    double initial_margin;     ///< posted initial margin (isolated) or notional / leverage (cross)
+    double initial_margin;     ///< posted (isolated); notional / leverage (cross), NaN without a leverage
     double maintenance_margin;  ///< mmr * notional - maint_amount at the trigger (Bybit: at entry); no fee
     int tier;                   ///< 0-based bracket index the maintenance margin was taken from
     double mmr = 0.0;
@@ -62,11 +62,16 @@ struct CrossAccount {
 };
 
 /// Liquidation price of one cross-margined position (one-way mode) given the rest of the account.
-/// Supported for every venue but Bybit (whose cross formula is not modelled: InputError). leverage only
-/// sets the reported initial margin and is checked against the bracket maximum.
-LiquidationQuote cross_liquidation(Side side, double entry, double qty, double leverage,
+/// Supported for every venue but Bybit (whose cross formula is not modelled: InputError). The price does not
+/// depend on the leverage setting: given, it sets the reported initial margin and is checked against the
+/// bracket maximum; without it the initial margin is reported as NaN (unknown).
+LiquidationQuote cross_liquidation(Side side, double entry, double qty, std::optional<double> leverage,
                                    const CrossAccount& account, const TierTable& tiers,
                                    const MarginParams& params);
+
+/// Hyperliquid's maintenance margin rate at a maximum leverage: half the initial margin rate there,
+/// 1 / (2 max_leverage) (its Margin tiers page). Throws InputError unless max_leverage is finite and >= 1.
+double hyperliquid_mmr(double max_leverage);
 
 /// Initial margin of a position opened at this leverage: entry * qty / leverage. Throws InputError unless
 /// all are finite, entry and qty positive and leverage at least 1.

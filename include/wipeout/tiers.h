@@ -15,14 +15,15 @@ struct Tier {
     double notional_floor;
     double notional_cap;
     double max_leverage;
-    double mmr;           ///< maintenance margin rate, in (0, 1)
+    double mmr;           ///< maintenance margin rate, in (0, 1) (single(): [0, 1))
     double maint_amount;  ///< "cum": makes the maintenance margin continuous across brackets
 };
 
 /// An ordered, gap-free bracket table starting at notional 0. Immutable once built; cheap to query.
 class TierTable {
   public:
-    /// One flat bracket covering every notional (the CLI's --mmr). Throws InputError on a bad value.
+    /// One flat bracket covering every notional (the CLI's --mmr); mmr in [0, 1), 0 included (the seeds'
+    /// E (1 -/+ 1/L) with no fee). Throws InputError on a bad value.
     static TierTable single(double mmr, double maint_amount = 0.0, double max_leverage = 125.0);
     /// Parses CSV text (see docs/margin.md for the format). Errors name source_name, line, column, value.
     static TierTable parse_csv(std::string_view text, std::string_view source_name);

@@ -190,8 +190,9 @@ LiquidationQuote quote(const Problem& p, const TierTable& tiers, double bankrupt
     return q;
 }
 
+// leverage: none for a cross position without a leverage setting (nothing to check then).
 void check_notional_and_leverage(const TierTable& tiers, Venue venue, double entry, double qty,
-                                 double leverage) {
+                                 std::optional<double> leverage) {
     const double notional = entry * qty;
     if (notional > tiers.max_notional()) {
         throw InputError(fmt::format("position notional {} is above the largest bracket's cap {}", notional,
@@ -199,9 +200,9 @@ void check_notional_and_leverage(const TierTable& tiers, Venue venue, double ent
     }
     const int i = venue == Venue::Dydx ? 0 : tiers.index_for_notional(notional);
     const Tier& t = tiers[i];
-    if (leverage > t.max_leverage * (1.0 + kLeverageSlack)) {
+    if (leverage && *leverage > t.max_leverage * (1.0 + kLeverageSlack)) {
         throw InputError(fmt::format("leverage {}x is above the maximum {}x of tier {} (notional {} to {})",
-                                     leverage, t.max_leverage, i + 1, t.notional_floor, t.notional_cap));
+                                     *leverage, t.max_leverage, i + 1, t.notional_floor, t.notional_cap));
     }
 }
 
@@ -235,6 +236,13 @@ bool venue_fee_in_trigger(Venue venue) {
     return venue == Venue::Generic || venue == Venue::Bybit;
 }
 
+double hyperliquid_mmr(double max_leverage) {
+    if (!(std::isfinite(max_leverage) && max_leverage >= 1.0)) {
+        throw InputError(fmt::format("max leverage {} must be a finite number >= 1", max_leverage));
+    }
+    return 0.5 / max_leverage;
+}
+
 double margin_for_leverage(double entry, double qty, double leverage) {
     require_positive("entry price", entry);
     require_positive("quantity", qty);
@@ -266,7 +274,7 @@ LiquidationQuote isolated_liquidation(const IsolatedPosition& position, const Ti
     return quote(p, tiers, bankruptcy(position.side, position.entry, position.qty, cushion), position.margin);
 }
 
-LiquidationQuote cross_liquidation(Side side, double entry, double qty, double leverage,
+LiquidationQuote cross_liquidation(Side side, double entry, double qty, std::optional<double> leverage,
                                    const CrossAccount& account, const TierTable& tiers,
                                    const MarginParams& params) {
     if (params.venue == Venue::Bybit) {
@@ -274,7 +282,12 @@ LiquidationQuote cross_liquidation(Side side, double entry, double qty, double l
             "cross margin is not modelled for venue bybit (its cross formula differs); "
             "use binance, hyperliquid, dydx or generic");
     }
-    const double initial_margin = margin_for_leverage(entry, qty, leverage);
+    require_positive("entry price", entry);
+    require_positive("quantity", qty);
+    // The trigger depends on the account and this position's maintenance, not on its leverage setting, which
+    // only sets the initial margin.
+    const double initial_margin =
+        leverage ? margin_for_leverage(entry, qty, *leverage) : std::numeric_limits<double>::quiet_NaN();
     require_positive("wallet balance", account.wallet_balance);
     require_finite("other positions' maintenance margin", account.other_maint_margin);
     if (account.other_maint_margin < 0.0) {

@@ -150,8 +150,10 @@ std::vector<std::string_view> split_fields(std::string_view line) {
 }  // namespace
 
 TierTable TierTable::single(double mmr, double maint_amount, double max_leverage) {
-    if (!(std::isfinite(mmr) && mmr > 0.0 && mmr < 1.0)) {
-        throw InputError(fmt::format("mmr {} is outside (0, 1)", mmr));
+    // MMR 0 is allowed here, unlike in a table: with no fee it is the seeds' E (1 -/+ 1/L), the limit
+    // docs/margin.md measures the exact form against. Tables (the engine's) keep a real maintenance rate.
+    if (!(std::isfinite(mmr) && mmr >= 0.0 && mmr < 1.0)) {
+        throw InputError(fmt::format("mmr {} is outside [0, 1)", mmr));
     }
     if (!(std::isfinite(maint_amount) && maint_amount >= 0.0)) {
         throw InputError(fmt::format("maintenance amount {} must be a finite number >= 0", maint_amount));

@@ -85,7 +85,7 @@ refuse "unknown side 'up'" --side up --entry 100000 --qty 1 --leverage 10
 refuse 'either --leverage or --margin, not both' --side long --entry 100000 --qty 1 --leverage 10 --margin 100
 refuse 'give the position.s --leverage or its posted --margin' --side long --entry 100000 --qty 1
 refuse 'liquidation fee 1 must be in \[0, 1\)' --side long --entry 100000 --qty 1 --leverage 10 --fee 1
-refuse 'mmr 0 is outside \(0, 1\)' --side long --entry 100000 --qty 1 --leverage 10 --mmr 0
+refuse 'mmr 1 is outside \[0, 1\)' --side long --entry 100000 --qty 1 --leverage 10 --mmr 1
 refuse 'need --mmr' --side long --entry 100000 --qty 1 --leverage 10 --maint-amount 5
 refuse 'either --mmr or --tiers' --side long --entry 100000 --qty 1 --leverage 10 --mmr 0.01 --tiers "$tmp/tiers.csv"
 refuse 'need --wallet-balance' --side long --entry 100000 --qty 1 --leverage 10 --other-upnl 5
