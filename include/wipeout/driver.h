@@ -24,6 +24,10 @@ struct RunProgress {
     double paths_per_s;                ///< paths_this_session / elapsed_s
 };
 
+/// Bounds of RunOptions::chunk_paths and shard_count.
+inline constexpr std::uint64_t kMaxChunkPaths = std::uint64_t{1} << 24;
+inline constexpr std::uint64_t kMaxShards = 65536;
+
 struct RunOptions {
     std::filesystem::path output = "results/run.h5";  ///< parent directories are created
     unsigned threads = 0;                             ///< worker threads; 0: every hardware thread

@@ -16,6 +16,10 @@
 
 namespace wipeout {
 
+/// The most paths a run may have ([run] paths, wipeout run --paths): 2^48, so that path indices stay exact
+/// as doubles and the driver's shard arithmetic (paths x up to 2^16 shards) stays inside 64 bits.
+inline constexpr std::uint64_t kMaxPaths = std::uint64_t{1} << 48;
+
 /// The [run] table: what a run needs besides the engine parameters.
 struct RunSettings {
     std::uint64_t paths = 10000;

@@ -5,14 +5,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "wipeout/quoted.h"
+#include "options.h"
 #include "wipeout/error.h"
 #include "wipeout/margin.h"
+#include "wipeout/quoted.h"
 #include "wipeout/tiers.h"
 
 namespace wipeout::cli {
@@ -46,8 +46,11 @@ struct LiqPriceArgs {
     CLI::Option* wallet_opt = nullptr;
     CLI::Option* other_mm_opt = nullptr;
     CLI::Option* other_upnl_opt = nullptr;
-    std::vector<std::pair<CLI::Option*, const double*>> numeric;
 };
+
+// Prices, sizes, money and leverage: at most 1e15, beyond any market, so a larger value is a typo, and small
+// enough that products of them stay far inside a double's range.
+constexpr double kMaxAmount = 1e15;
 
 bool given(const CLI::Option* opt) {
     return opt != nullptr && opt->count() > 0;
@@ -59,12 +62,6 @@ std::string num(double v) {
 }
 
 void run(const LiqPriceArgs& a) {
-    // CLI11 happily parses "nan" and "inf": refuse them here, naming the flag.
-    for (const auto& [opt, value] : a.numeric) {
-        if (given(opt) && !std::isfinite(*value)) {
-            throw InputError(fmt::format("{} must be a finite number, got {}", opt->get_name(), *value));
-        }
-    }
     const auto side = parse_side(a.side);
     if (!side) throw InputError(fmt::format("unknown side '{}' (expected long or short)", a.side));
     const auto venue = parse_venue(a.venue);
@@ -188,46 +185,45 @@ void add_liq_price_command(CLI::App& app) {
     auto args = std::make_shared<LiqPriceArgs>();
     CLI::App* cmd = app.add_subcommand(
         "liq-price", "Liquidation and bankruptcy price of one linear perpetual position (isolated or cross)");
+    // The ranges are checked while parsing (options.h); what depends on several options is checked in run().
+    constexpr RealRange positive{0.0, kMaxAmount, true};
+    constexpr RealRange non_negative{0.0, kMaxAmount};
+    constexpr RealRange leverage{1.0, kMaxAmount};
+    constexpr RealRange fraction{0.0, 1.0, false, true};
     cmd->add_option("--side", args->side, "long or short")->required();
-    auto* entry = cmd->add_option("--entry", args->entry, "Entry price (quote currency)")->required();
-    auto* qty = cmd->add_option("--qty", args->qty, "Position size (base units)")->required();
-    args->leverage_opt =
-        cmd->add_option("--leverage", args->leverage, "Leverage; initial margin = notional / leverage");
-    args->margin_opt =
-        cmd->add_option("--margin", args->margin, "Posted initial margin (isolated; instead of --leverage)");
-    args->extra_margin_opt =
-        cmd->add_option("--extra-margin", args->extra_margin, "Margin added after opening (isolated)");
-    args->mmr_opt =
-        cmd->add_option("--mmr", args->mmr, "Flat maintenance margin rate, e.g. 0.005 (one tier)");
-    args->maint_amount_opt = cmd->add_option("--maint-amount", args->maint_amount,
-                                             "Maintenance amount of the flat tier (needs --mmr)");
-    args->max_leverage_opt = cmd->add_option("--max-leverage", args->max_leverage,
-                                             "Max leverage of the flat tier (needs --mmr; default 125)");
-    auto* fee = cmd->add_option("--fee", args->fee, "Liquidation fee, fraction of notional (default 0)");
+    add_real_option(*cmd, "--entry", args->entry, "Entry price (quote currency)", positive)->required();
+    add_real_option(*cmd, "--qty", args->qty, "Position size (base units)", positive)->required();
+    args->leverage_opt = add_real_option(*cmd, "--leverage", args->leverage,
+                                         "Leverage; initial margin = notional / leverage", leverage);
+    args->margin_opt = add_real_option(*cmd, "--margin", args->margin,
+                                       "Posted initial margin (isolated; instead of --leverage)", positive);
+    args->extra_margin_opt = add_real_option(*cmd, "--extra-margin", args->extra_margin,
+                                             "Margin added after opening (isolated)", non_negative);
+    args->mmr_opt = add_real_option(
+        *cmd, "--mmr", args->mmr,
+        "Flat maintenance margin rate, e.g. 0.005 (one tier; 0 with no fee: E (1 -/+ 1/L))", fraction);
+    args->maint_amount_opt =
+        add_real_option(*cmd, "--maint-amount", args->maint_amount,
+                        "Maintenance amount of the flat tier (needs --mmr)", non_negative);
+    args->max_leverage_opt = add_real_option(*cmd, "--max-leverage", args->max_leverage,
+                                             "Max leverage of the flat tier (needs --mmr; default 125)",
+                                             leverage);
+    add_real_option(*cmd, "--fee", args->fee, "Liquidation fee, fraction of notional (default 0)", fraction);
     args->tiers_opt = cmd->add_option(
         "--tiers", args->tiers_file,
         "Tier CSV (default: the embedded Binance BTCUSDT table, data/tiers/btcusdt_binance.csv)");
     cmd->add_option("--venue", args->venue,
                     "Convention: generic (default), binance, bybit, hyperliquid, dydx");
-    args->wallet_opt = cmd->add_option("--wallet-balance", args->wallet_balance,
-                                       "Cross margin: wallet balance WB (switches to cross margin)");
-    args->other_mm_opt = cmd->add_option("--other-maint-margin", args->other_maint_margin,
-                                         "Cross margin: maintenance margin of the other positions (TMM1)");
-    args->other_upnl_opt = cmd->add_option("--other-upnl", args->other_upnl,
-                                           "Cross margin: unrealized PnL of the other positions (UPNL1)");
+    args->wallet_opt =
+        add_real_option(*cmd, "--wallet-balance", args->wallet_balance,
+                        "Cross margin: wallet balance WB (switches to cross margin)", positive);
+    args->other_mm_opt =
+        add_real_option(*cmd, "--other-maint-margin", args->other_maint_margin,
+                        "Cross margin: maintenance margin of the other positions (TMM1)", non_negative);
+    args->other_upnl_opt = add_real_option(*cmd, "--other-upnl", args->other_upnl,
+                                           "Cross margin: unrealized PnL of the other positions (UPNL1)",
+                                           {-kMaxAmount, kMaxAmount});
     cmd->add_flag("--json", args->json, "Print one JSON object (tier numbered from 1)");
-    args->numeric = {{entry, &args->entry},
-                     {qty, &args->qty},
-                     {args->leverage_opt, &args->leverage},
-                     {args->margin_opt, &args->margin},
-                     {args->extra_margin_opt, &args->extra_margin},
-                     {args->mmr_opt, &args->mmr},
-                     {args->maint_amount_opt, &args->maint_amount},
-                     {args->max_leverage_opt, &args->max_leverage},
-                     {fee, &args->fee},
-                     {args->wallet_opt, &args->wallet_balance},
-                     {args->other_mm_opt, &args->other_maint_margin},
-                     {args->other_upnl_opt, &args->other_upnl}};
     cmd->callback([args] { run(*args); });
 }
 

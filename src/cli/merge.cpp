@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "options.h"
 #include "run_support.h"
 #include "wipeout/merge.h"
 
@@ -34,7 +35,7 @@ void add_merge_command(CLI::App& app) {
     cmd->add_option("output", args->output, "The merged file")->required();
     cmd->add_option("shards", args->shards, "Every shard file of the run")->required();
     cmd->add_flag("--force", args->force, "Overwrite an existing output");
-    cmd->add_option("--threads", args->threads, "Worker threads (default: all cores)");
+    add_whole_option(*cmd, "--threads", args->threads, "Worker threads (default: all cores)", 1, kMaxThreads);
     cmd->callback([args] { merge_command(*args); });
 }
 

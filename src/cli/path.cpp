@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "options.h"
 #include "wipeout/cascade_engine.h"
 #include "wipeout/error.h"
 #include "wipeout/parameter.h"
@@ -115,8 +117,10 @@ void add_path_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("path", "Re-run one path of a run exactly, print its outputs, write its time series");
     cmd->add_option("scenario", args->scenario_file, "Scenario TOML file (default: the embedded default scenario)")
         ->check(CLI::ExistingFile);
-    args->seed_opt = cmd->add_option("--seed", args->seed, "Master seed of the run (default: the scenario's run.seed)");
-    cmd->add_option("--index", args->index, "Path index within the run")->required();
+    args->seed_opt = add_whole_option(*cmd, "--seed", args->seed,
+                                      "Master seed of the run (default: the scenario's run.seed)", 0,
+                                      std::numeric_limits<std::uint64_t>::max());
+    add_whole_option(*cmd, "--index", args->index, "Path index within the run", 0, kMaxPaths - 1)->required();
     cmd->add_option("--set", args->overrides, "Override a scenario entry, key=value (repeatable)");
     cmd->add_option("--trace", args->trace_file, "Write the path's time series to this CSV file");
     cmd->add_flag("--json", args->json, "Print one JSON object instead of tables");

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "options.h"
 #include "run_support.h"
 #include "wipeout/driver.h"
 #include "wipeout/error.h"
@@ -38,10 +39,7 @@ std::string scenario_arguments(const RunArgs& a) {
 
 void run_command(const RunArgs& a) {
     Scenario scenario = a.scenario();
-    if (a.paths_opt->count() > 0) {
-        if (a.paths == 0) throw InputError("--paths must be at least 1");
-        scenario.run().paths = a.paths;
-    }
+    if (a.paths_opt->count() > 0) scenario.run().paths = a.paths;
     if (a.seed_opt->count() > 0) scenario.run().seed = a.seed;
     RunOptions options = a.run_options();
     options.save_trajectories = a.save_trajectories;
@@ -96,15 +94,16 @@ void add_run_command(CLI::App& app) {
     auto args = std::make_shared<RunArgs>();
     args->output = "results/run.h5";
     CLI::App* run = app.add_subcommand("run", "Run a scenario's Monte Carlo paths into an HDF5 results file");
-    args->paths_opt = run->add_option("--paths", args->paths, "Number of paths (overrides [run] paths)");
+    args->paths_opt = add_whole_option(*run, "--paths", args->paths,
+                                       "Number of paths (overrides [run] paths)", 1, kMaxPaths);
     add_driver_options(*run, *args,
                        {"Scenario TOML file (default: the built-in default scenario)",
                         "Master seed (overrides [run] seed)",
                         "Continue an interrupted run of the same scenario in --output",
                         "Job arrays: compute shard K of N (K from 0) of the paths into its own file; join the "
                         "shards with wipeout merge"});
-    run->add_option("--save-trajectories", args->save_trajectories,
-                    "Save the full time series of the first K paths");
+    add_whole_option(*run, "--save-trajectories", args->save_trajectories,
+                     "Save the full time series of the first K paths", 0, kMaxPaths);
     run->callback([args] { run_command(*args); });
 }
 

@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 
 #include <fmt/format.h>
 
+#include "options.h"
 #include "wipeout/error.h"
 
 namespace wipeout::cli {
@@ -110,18 +112,18 @@ void report_stopped(int signal, std::uint64_t done, std::uint64_t total, const c
 }
 
 void parse_shard(const std::string& text, RunOptions& options) {
+    const InputError bad(fmt::format(
+        "--shard '{}': expected K/N, shard K of N (K from 0) with 0 <= K < N <= {}", text, kMaxShards));
     const auto slash = text.find('/');
+    if (slash == std::string::npos) throw bad;
     std::uint64_t k = 0, n = 0;
-    std::size_t used_k = 0, used_n = 0;
     try {
-        if (slash == std::string::npos) throw std::invalid_argument("no slash");
-        k = std::stoull(text.substr(0, slash), &used_k);
-        n = std::stoull(text.substr(slash + 1), &used_n);
-    } catch (const std::exception&) {
-        throw InputError(fmt::format("--shard '{}': expected K/N (shard K of N, K from 0)", text));
+        k = parse_whole("--shard", std::string_view(text).substr(0, slash), 0, kMaxShards - 1);
+        n = parse_whole("--shard", std::string_view(text).substr(slash + 1), 1, kMaxShards);
+    } catch (const InputError&) {
+        throw bad;  // the whole K/N, not half of it
     }
-    if (used_k != slash || used_n != text.size() - slash - 1 || n == 0 || k >= n)
-        throw InputError(fmt::format("--shard '{}': expected K/N with 0 <= K < N", text));
+    if (k >= n) throw bad;
     options.shard_index = k;
     options.shard_count = n;
 }
@@ -151,7 +153,6 @@ RunOptions DriverArgs::run_options() const {
     if (!shard.empty()) parse_shard(shard, options);
     options.ranks = ranks();
     if (!quiet && root()) {
-        if (!(log_interval_s > 0)) throw InputError("--log-interval must be positive");
         const bool terminal = isatty(STDERR_FILENO) != 0;
         options.on_progress = progress_printer(terminal);
         options.progress_interval = std::chrono::milliseconds(
@@ -162,8 +163,10 @@ RunOptions DriverArgs::run_options() const {
 
 void add_driver_options(CLI::App& command, DriverArgs& args, const DriverHelp& help) {
     command.add_option("scenario", args.scenario_file, help.scenario);
-    args.seed_opt = command.add_option("--seed", args.seed, help.seed);
-    command.add_option("--threads", args.threads, "Worker threads (default: all cores)");
+    args.seed_opt = add_whole_option(command, "--seed", args.seed, help.seed, 0,
+                                     std::numeric_limits<std::uint64_t>::max());
+    add_whole_option(command, "--threads", args.threads, "Worker threads (default: all cores)", 1,
+                     kMaxThreads);
     command.add_option("-o,--output", args.output, "Results file")->capture_default_str();
     command.add_option("--set", args.sets, "Override a scenario entry: key=value (TOML value); repeatable")
         ->allow_extra_args(false);
@@ -171,14 +174,17 @@ void add_driver_options(CLI::App& command, DriverArgs& args, const DriverHelp& h
     command.add_flag("--resume", args.resume, help.resume);
     command.add_option("--shard", args.shard, help.shard);
     command.add_flag("--check", args.check, "Check the engine's invariants on every step (slower)");
-    command.add_option("--chunk-paths", args.chunk_paths, "Paths per chunk: computed, then written and flushed")
-        ->capture_default_str();
-    command.add_option("--compression", args.compression, "zlib level of the per-path datasets (0-9)")
-        ->capture_default_str();
+    add_whole_option(command, "--chunk-paths", args.chunk_paths,
+                     "Paths per chunk: computed, then written and flushed", 1, kMaxChunkPaths)
+        ->default_str(std::to_string(args.chunk_paths));
+    add_whole_option(command, "--compression", args.compression, "zlib level of the per-path datasets (0-9)",
+                     0, 9)
+        ->default_str(std::to_string(args.compression));
     command.add_flag("-q,--quiet", args.quiet, "No progress output");
-    command.add_option("--log-interval", args.log_interval_s,
-                       "Seconds between progress lines when stderr is not a terminal")
-        ->capture_default_str();
+    // Up to a day: a longer interval is a typo, and the milliseconds it makes must fit the clock's integer.
+    add_real_option(command, "--log-interval", args.log_interval_s,
+                    "Seconds between progress lines when stderr is not a terminal", {0.0, 86400.0, true})
+        ->default_str(fmt::format("{}", args.log_interval_s));
 }
 
 }  // namespace wipeout::cli

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "options.h"
 #include "run_support.h"
 #include "wipeout/error.h"
 #include "wipeout/sweep.h"
@@ -81,8 +82,10 @@ void add_sweep_command(CLI::App& app) {
         ->allow_extra_args(false);
     cmd->add_option("--lhs", args->lhs, "Latin-hypercube axis: KEY=LOW:HIGH or KEY=log:LOW:HIGH; repeatable")
         ->allow_extra_args(false);
-    cmd->add_option("--points", args->points, "Latin hypercube: number of points");
-    cmd->add_option("--paths-per-point", args->paths_per_point, "Paths at each point")->required();
+    // Each at most a run's paths; the sweep's driver checks their product.
+    add_whole_option(*cmd, "--points", args->points, "Latin hypercube: number of points", 1, kMaxPaths);
+    add_whole_option(*cmd, "--paths-per-point", args->paths_per_point, "Paths at each point", 1, kMaxPaths)
+        ->required();
     add_driver_options(*cmd, *args,
                        {"Base scenario TOML file (default: the built-in scenario)",
                         "Sweep seed (default: the scenario's [run] seed)",

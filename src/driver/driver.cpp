@@ -178,12 +178,13 @@ constexpr std::size_t kBlockHeader = 3;
 namespace detail {
 
 void check_run_options(const RunOptions& o) {
-    if (o.chunk_paths == 0 || o.chunk_paths > (std::uint64_t{1} << 24))
-        throw InputError(fmt::format("chunk size {} is not in [1, 16777216]", o.chunk_paths));
+    if (o.chunk_paths == 0 || o.chunk_paths > kMaxChunkPaths)
+        throw InputError(fmt::format("chunk size {} is not in [1, {}]", o.chunk_paths, kMaxChunkPaths));
     if (o.compression < 0 || o.compression > 9)
         throw InputError(fmt::format("compression level {} is not in 0-9", o.compression));
     if (o.resume && o.force) throw InputError("--resume and --force contradict each other: choose one");
-    if (o.shard_count > 65536) throw InputError(fmt::format("shard count {} is above 65536", o.shard_count));
+    if (o.shard_count > kMaxShards)
+        throw InputError(fmt::format("shard count {} is above {}", o.shard_count, kMaxShards));
     if (o.shard_count > 0 && o.shard_index >= o.shard_count)
         throw InputError(fmt::format("shard {}/{}: the index must be in [0, {}]", o.shard_index,
                                      o.shard_count, o.shard_count - 1));

@@ -20,7 +20,6 @@ namespace wipeout {
 namespace {
 
 constexpr double kUnbounded = 1e299;  // the registry writes "no bound" as +-1e300
-constexpr std::uint64_t kMaxPaths = std::uint64_t{1} << 48;
 constexpr std::array<std::string_view, 4> kRunKeys{"run.paths", "run.seed", "run.tiers", "run.base"};
 
 // ---- small text helpers ----

@@ -66,26 +66,25 @@ refuse() {
   [[ $(wc -l <"$tmp/err") == 1 ]] || fail "expected one error line for '$*': $(cat "$tmp/err")"
   [[ ! -s "$tmp/out" ]] || fail "expected no stdout for '$*': $(cat "$tmp/out")"
 }
-refuse 'quantity must be a positive' --side long --entry 100000 --qty 0 --leverage 10
-refuse 'quantity must be a positive' --side long --entry 100000 --qty -1 --leverage 10
-refuse 'entry price must be a positive' --side long --entry 0 --qty 1 --leverage 10
-refuse 'entry price must be a positive' --side short --entry -100 --qty 1 --margin 10
-refuse 'margin must be a positive' --side long --entry 100000 --qty 1 --margin -5
-refuse '--entry must be a finite number, got nan' --side long --entry nan --qty 1 --leverage 10
-refuse '--qty must be a finite number, got inf' --side long --entry 100000 --qty inf --leverage 10
-refuse '--fee must be a finite number' --side long --entry 100000 --qty 1 --leverage 10 --fee nan
-refuse '--leverage must be a finite number' --side long --entry 100000 --qty 1 --leverage inf
+# (Every numeric option's -1, 0, 1e30, nan and abc: numeric_options.sh.)
+refuse "--qty '0': expected a number in \(0, 1e\+15\]" --side long --entry 100000 --qty 0 --leverage 10
+refuse "--entry '-100': expected a number in \(0, 1e\+15\]" --side short --entry -100 --qty 1 --margin 10
+refuse "--margin '-5': expected" --side long --entry 100000 --qty 1 --margin -5
+refuse "--qty 'inf': expected" --side long --entry 100000 --qty inf --leverage 10
+refuse "--entry '1e400': expected" --side long --entry 1e400 --qty 1 --leverage 10
+refuse "--entry '0x10': expected" --side long --entry 0x10 --qty 1 --leverage 10
+refuse "--leverage '0.5': expected a number in \[1, 1e\+15\]" --side long --entry 100000 --qty 1 --leverage 0.5
 refuse 'leverage 126x is above the maximum 125x of tier 1' --side long --entry 100000 --qty 0.1 --leverage 126
 refuse 'leverage 101x is above the maximum 100x of tier 2' --side long --entry 100000 --qty 1 --leverage 101
-refuse 'leverage must be a finite number >= 1' --side long --entry 100000 --qty 1 --leverage 0.5
 refuse 'already at or past its liquidation price' --side long --entry 100000 --qty 0.1 --leverage 125 --fee 0.01
 refuse 'already at or past its liquidation price' --side short --entry 100000 --qty 0.1 --leverage 10 --mmr 0.2
 refuse "unknown venue 'okx'" --side long --entry 100000 --qty 1 --leverage 10 --venue okx
 refuse "unknown side 'up'" --side up --entry 100000 --qty 1 --leverage 10
 refuse 'either --leverage or --margin, not both' --side long --entry 100000 --qty 1 --leverage 10 --margin 100
 refuse 'give the position.s --leverage or its posted --margin' --side long --entry 100000 --qty 1
-refuse 'liquidation fee 1 must be in \[0, 1\)' --side long --entry 100000 --qty 1 --leverage 10 --fee 1
-refuse 'mmr 1 is outside \[0, 1\)' --side long --entry 100000 --qty 1 --leverage 10 --mmr 1
+refuse "--fee '1': expected a number in \[0, 1\)" --side long --entry 100000 --qty 1 --leverage 10 --fee 1
+refuse "--mmr '1': expected a number in \[0, 1\)" --side long --entry 100000 --qty 1 --leverage 10 --mmr 1
+refuse 'fee 0.2 plus the MMR 0.9 of tier 1 must be below 1' --side long --entry 100000 --qty 1 --leverage 10 --mmr 0.9 --fee 0.2
 refuse 'need --mmr' --side long --entry 100000 --qty 1 --leverage 10 --maint-amount 5
 refuse 'either --mmr or --tiers' --side long --entry 100000 --qty 1 --leverage 10 --mmr 0.01 --tiers "$tmp/tiers.csv"
 refuse 'need --wallet-balance' --side long --entry 100000 --qty 1 --leverage 10 --other-upnl 5
