@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -56,9 +57,9 @@ bool given(const CLI::Option* opt) {
     return opt != nullptr && opt->count() > 0;
 }
 
-// JSON numbers: shortest representation that round-trips.
+// JSON numbers: shortest representation that round-trips; null where unknown (NaN).
 std::string num(double v) {
-    return fmt::format("{}", v);
+    return std::isfinite(v) ? fmt::format("{}", v) : "null";
 }
 
 void run(const LiqPriceArgs& a) {
@@ -79,33 +80,42 @@ void run(const LiqPriceArgs& a) {
             throw InputError("--margin is for isolated positions; cross margin uses --wallet-balance");
         }
         if (given(a.extra_margin_opt)) throw InputError("--extra-margin is for isolated positions");
-        if (!given(a.leverage_opt))
-            throw InputError("cross margin needs --leverage (the position's leverage setting)");
     } else if (given(a.leverage_opt) == given(a.margin_opt)) {
         throw InputError(given(a.leverage_opt) ? "give either --leverage or --margin, not both"
                                                : "give the position's --leverage or its posted --margin");
     }
-    if (!given(a.mmr_opt) && (given(a.maint_amount_opt) || given(a.max_leverage_opt))) {
-        throw InputError("--maint-amount and --max-leverage shape a flat tier: they need --mmr");
+    // A flat tier: --mmr; on Hyperliquid the maximum leverage alone, which fixes the MMR there.
+    const bool mmr_from_max_leverage =
+        *venue == Venue::Hyperliquid && given(a.max_leverage_opt) && !given(a.mmr_opt);
+    const bool flat = given(a.mmr_opt) || mmr_from_max_leverage;
+    if (!flat && (given(a.maint_amount_opt) || given(a.max_leverage_opt))) {
+        throw InputError(
+            "--maint-amount and --max-leverage shape a flat tier: they need --mmr (on hyperliquid "
+            "--max-leverage alone is enough)");
     }
-    if (given(a.mmr_opt) && given(a.tiers_opt)) throw InputError("give either --mmr or --tiers, not both");
+    if (flat && given(a.tiers_opt)) {
+        throw InputError(fmt::format("give either {} or --tiers, not both",
+                                     given(a.mmr_opt) ? "--mmr" : "--max-leverage"));
+    }
 
-    const std::string tiers_source = given(a.mmr_opt) ? std::string("flat tier (--mmr)")
-                                     : given(a.tiers_opt)
-                                         ? a.tiers_file
-                                         : std::string("embedded data/tiers/btcusdt_binance.csv");
-    const TierTable table = given(a.mmr_opt)     ? TierTable::single(a.mmr, a.maint_amount, a.max_leverage)
+    const std::string tiers_source =
+        mmr_from_max_leverage ? std::string("flat tier (hyperliquid: MMR = 1 / (2 x --max-leverage))")
+        : flat                ? std::string("flat tier (--mmr)")
+        : given(a.tiers_opt)  ? a.tiers_file
+                              : std::string("embedded data/tiers/btcusdt_binance.csv");
+    const double mmr = mmr_from_max_leverage ? hyperliquid_mmr(a.max_leverage) : a.mmr;
+    const TierTable table = flat                 ? TierTable::single(mmr, a.maint_amount, a.max_leverage)
                             : given(a.tiers_opt) ? TierTable::load(a.tiers_file)
                                                  : TierTable::btc_default();
 
     const MarginParams params{a.fee, *venue};
     LiquidationQuote q{};
-    double leverage = 0.0;
+    double leverage = std::numeric_limits<double>::quiet_NaN();  // unknown: cross without --leverage
     if (cross) {
-        leverage = a.leverage;
-        q = cross_liquidation(*side, a.entry, a.qty, a.leverage,
-                              CrossAccount{a.wallet_balance, a.other_maint_margin, a.other_upnl}, table,
-                              params);
+        if (given(a.leverage_opt)) leverage = a.leverage;
+        q = cross_liquidation(
+            *side, a.entry, a.qty, given(a.leverage_opt) ? std::optional(a.leverage) : std::nullopt,
+            CrossAccount{a.wallet_balance, a.other_maint_margin, a.other_upnl}, table, params);
     } else {
         const double margin =
             given(a.leverage_opt) ? margin_for_leverage(a.entry, a.qty, a.leverage) : a.margin;
@@ -148,8 +158,12 @@ void run(const LiqPriceArgs& a) {
     out += fmt::format("  entry price         {:.10g}\n", a.entry);
     out += fmt::format("  quantity            {:.10g} (notional {:.10g})\n", a.qty, notional);
     if (cross) {
-        out += fmt::format("  leverage            {:.6g}x (initial margin {:.10g})\n", leverage,
-                           q.initial_margin);
+        out += std::isfinite(leverage)
+                   ? fmt::format("  leverage            {:.6g}x (initial margin {:.10g})\n", leverage,
+                                 q.initial_margin)
+                   : std::string(
+                         "  leverage            not given (initial margin unknown; the liquidation price "
+                         "does not depend on it)\n");
         out += fmt::format(
             "  account             wallet balance {:.10g}, others' maintenance margin {:.10g}, "
             "others' unrealized PnL {:.10g}\n",
@@ -206,7 +220,8 @@ void add_liq_price_command(CLI::App& app) {
         add_real_option(*cmd, "--maint-amount", args->maint_amount,
                         "Maintenance amount of the flat tier (needs --mmr)", non_negative);
     args->max_leverage_opt = add_real_option(*cmd, "--max-leverage", args->max_leverage,
-                                             "Max leverage of the flat tier (needs --mmr; default 125)",
+                                             "Max leverage of the flat tier (needs --mmr, except on "
+                                             "hyperliquid: MMR = 1 / (2 max leverage); default 125)",
                                              leverage);
     add_real_option(*cmd, "--fee", args->fee, "Liquidation fee, fraction of notional (default 0)", fraction);
     args->tiers_opt = cmd->add_option(

@@ -42,6 +42,36 @@ expect_exit 0 "${W[@]}" --side long --entry 32481.98 --qty 109.488 --leverage 5 
   --wallet-balance 1535443.01 --other-maint-margin 356512.508 --other-upnl -448192.89
 expect_grep '^cross long position, venue binance' "$tmp/out"
 expect_grep 'liquidation price +26316\.89' "$tmp/out"
+# Cross margin needs no leverage setting: the same price, the initial margin unknown (null).
+expect_exit 0 "${W[@]}" --side long --entry 32481.98 --qty 109.488 --venue binance \
+  --wallet-balance 1535443.01 --other-maint-margin 356512.508 --other-upnl -448192.89 --json
+cp "$tmp/out" "$tmp/cross_no_leverage.json"
+expect_grep '"leverage":null,' "$tmp/out"
+expect_grep '"initial_margin":null,' "$tmp/out"
+expect_exit 0 "${W[@]}" --side long --entry 32481.98 --qty 109.488 --leverage 5 --venue binance \
+  --wallet-balance 1535443.01 --other-maint-margin 356512.508 --other-upnl -448192.89 --json
+price() { sed -E 's/.*"liquidation_price":([^,]*),.*/\1/' "$1"; }
+[[ $(price "$tmp/out") == $(price "$tmp/cross_no_leverage.json") && $(price "$tmp/out") == 26316.89* ]] ||
+  fail "cross without --leverage: $(price "$tmp/cross_no_leverage.json"), with --leverage 5: $(price "$tmp/out")"
+expect_exit 0 "${W[@]}" --side long --entry 100000 --qty 1 --wallet-balance 20000
+expect_grep 'leverage +not given \(initial margin unknown' "$tmp/out"
+
+# Hyperliquid: --max-leverage alone sets the flat tier, MMR half the initial margin rate at 40x (1.25%):
+# 60,000 - (30 - 60 x 1.25%) / 0.001 / (1 - 1.25%) = 30,379.746835443.
+expect_exit 0 "${W[@]}" --venue hyperliquid --side long --entry 60000 --qty 0.001 --margin 30 --max-leverage 40 --json
+expect_grep '"liquidation_price":30379\.74683544' "$tmp/out"
+expect_grep '"mmr":0\.0125,' "$tmp/out"
+cp "$tmp/out" "$tmp/hl.json"
+expect_exit 0 "${W[@]}" --venue hyperliquid --side long --entry 60000 --qty 0.001 --margin 30 --max-leverage 40 \
+  --mmr 0.0125 --json
+[[ $(price "$tmp/out") == $(price "$tmp/hl.json") ]] || fail "--max-leverage 40 alone differs from --mmr 0.0125"
+
+# MMR 0 and no fee: the seeds' E (1 -/+ 1/L) exactly, at the bankruptcy price.
+expect_exit 0 "${W[@]}" --side long --entry 100000 --qty 1 --leverage 10 --mmr 0 --fee 0 --json
+expect_grep '"liquidation_price":90000,"bankruptcy_price":90000,' "$tmp/out"
+expect_exit 0 "${W[@]}" --side short --entry 100000 --qty 1 --leverage 20 --mmr 0 --json
+expect_grep '"liquidation_price":105000,"bankruptcy_price":105000,' "$tmp/out"
+
 # A fee does not move Binance's trigger, and the output says so.
 expect_exit 0 "${W[@]}" --side long --entry 100000 --qty 0.1 --leverage 10 --venue binance --fee 0.01
 expect_grep 'liquidation price +90361\.44578' "$tmp/out"
@@ -86,9 +116,12 @@ refuse "--fee '1': expected a number in \[0, 1\)" --side long --entry 100000 --q
 refuse "--mmr '1': expected a number in \[0, 1\)" --side long --entry 100000 --qty 1 --leverage 10 --mmr 1
 refuse 'fee 0.2 plus the MMR 0.9 of tier 1 must be below 1' --side long --entry 100000 --qty 1 --leverage 10 --mmr 0.9 --fee 0.2
 refuse 'need --mmr' --side long --entry 100000 --qty 1 --leverage 10 --maint-amount 5
+refuse 'need --mmr \(on hyperliquid --max-leverage alone' --side long --entry 100000 --qty 1 --leverage 10 --max-leverage 40 --venue binance
+refuse 'either --max-leverage or --tiers' --side long --entry 100000 --qty 1 --leverage 10 --max-leverage 40 \
+  --venue hyperliquid --tiers "$WIPEOUT_SOURCE_DIR/data/tiers/btc_hyperliquid.csv"
 refuse 'either --mmr or --tiers' --side long --entry 100000 --qty 1 --leverage 10 --mmr 0.01 --tiers "$tmp/tiers.csv"
 refuse 'need --wallet-balance' --side long --entry 100000 --qty 1 --leverage 10 --other-upnl 5
-refuse 'cross margin needs --leverage' --side long --entry 100000 --qty 1 --wallet-balance 1000
+refuse 'leverage 126x is above the maximum 125x of tier 1' --side long --entry 1000 --qty 1 --leverage 126 --wallet-balance 1000
 refuse 'not modelled for venue bybit' --side long --entry 100000 --qty 1 --leverage 10 --wallet-balance 50000 --venue bybit
 refuse 'position notional 1000000000 is above the largest bracket.s cap 500000000' --side long --entry 100000 --qty 10000 --leverage 1
 refuse "cannot read tier file '$tmp/missing.csv'" --side long --entry 100000 --qty 1 --leverage 10 --tiers "$tmp/missing.csv"

@@ -40,7 +40,7 @@ declare -A base=(
   ["liq-price --maint-amount"]="liq-price --side long --entry 100000 --qty 0.1 --leverage 10 --mmr 0.005"
   ["liq-price --max-leverage"]="liq-price --side long --entry 100000 --qty 0.1 --leverage 10 --mmr 0.005"
 )
-cross="liq-price --side long --entry 100000 --qty 0.1 --leverage 10 --wallet-balance 20000 --other-maint-margin 100"
+cross="liq-price --side long --entry 100000 --qty 0.1 --wallet-balance 20000 --other-maint-margin 100"
 cross+=" --other-upnl -50"
 for o in --wallet-balance --other-maint-margin --other-upnl; do base["liq-price $o"]=$cross; done
 
