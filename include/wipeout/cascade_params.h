@@ -10,6 +10,9 @@ namespace wipeout {
 
 enum class MarkRule : std::uint8_t { Median = 0, Index = 1, Last = 2 };
 enum class IndexAggregation : std::uint8_t { Median = 0, Mean = 1 };
+/// M10: who covers a shortfall the fund cannot (docs/model.md): the ranked queue at the bankruptcy price, every
+/// profitable position the same share of its profit, or the smallest largest haircut (water-filling).
+enum class AdlDesign : std::uint8_t { Queue = 0, ProRata = 1, MinMax = 2 };
 
 struct CascadeParams {
     // ---- market: reference price, background diffusion, horizon ----
@@ -72,6 +75,14 @@ struct CascadeParams {
     int entry_bins = 40;                  ///< cohort grid: entry bins (round levels come on top)
     int leverage_bins = 25;               ///< leverage levels, geometric over [1, max_leverage]
     int size_classes = 5;                 ///< size classes, a decade apart from size_min
+    // M6 from the market's history (docs/model.md): positions opened all the time at the then-current price of
+    // a Brownian price history, closed voluntarily at a hazard, removed where a past extreme crossed their
+    // liquidation price. Replaces the entry grid, the round levels and the clearance above.
+    bool history_enabled = false;
+    double history_volatility_annual = 0.6;  ///< the history's volatility (low: compressed, loaded springs)
+    double history_drift_annual = 0.0;       ///< its log drift (< 0: the price fell into the present)
+    double history_hold_days = 5.0;          ///< mean time a position stays open (closing hazard 1 / hold)
+    double history_bin_width = 0.004;        ///< entry grid spacing in log price
 
     // ---- M7 / M8 liquidation engine ----
     bool liquidation_enabled = true;
@@ -87,6 +98,7 @@ struct CascadeParams {
     // ---- M10 auto-deleveraging ----
     bool adl_enabled = true;
     AdlRanking adl_ranking = AdlRanking::PnlTimesLeverage;
+    AdlDesign adl_design = AdlDesign::Queue;
 
     // ---- M11 dip buyers ----
     bool buyers_enabled = true;

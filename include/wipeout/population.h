@@ -50,11 +50,17 @@ struct CohortRun {
     std::uint8_t size_class;
     std::uint32_t first_alive;  ///< entries [first_alive, last_alive) exist at t = 0
     std::uint32_t last_alive;
+    /// A crowd shaped by its history: the run's cohort at entry e weighs entry_weights[e] - removed *
+    /// removal[e], what the history's past extremes left of the flow opened there (0: nothing removed).
+    double removed = 0;
 };
 
 struct Population {
     std::vector<double> entries;        ///< ascending entry levels, shared by both sides
     std::vector<double> entry_weights;  ///< their probability masses
+    /// Per side and entry: the flow a run's liquidation boundary removes, per unit of the run's `removed`
+    /// (zeros unless the crowd is shaped by a history).
+    std::vector<double> long_removal, short_removal;
     std::vector<CohortRun> long_runs, short_runs;
     double long_qty_per_weight = 0;  ///< base units per unit of cohort weight
     double short_qty_per_weight = 0;
@@ -68,9 +74,11 @@ struct Population {
     Cohort cohort(Side side, std::size_t run, std::size_t e) const {
         const CohortRun& k = (side == Side::Long ? long_runs : short_runs)[run];
         const double scale = side == Side::Long ? long_qty_per_weight : short_qty_per_weight;
+        const double w = k.removed == 0 ? entry_weights[e]
+                                        : entry_weights[e] - k.removed * (side == Side::Long ? long_removal : short_removal)[e];
         return Cohort{entries[e] * k.ratio,
                       entries[e],
-                      scale * k.weight * entry_weights[e],
+                      scale * k.weight * w,
                       k.position_notional / entries[e],
                       k.leverage,
                       k.size_class,
@@ -198,6 +206,7 @@ inline GenericLiquidation::Quote GenericLiquidation::quote(Side side, double ent
 struct PopulationScratch {
     std::vector<double> leverages, log_leverages, leverage_weights, size_notional, size_weights;
     std::vector<double> weight_prefix;  // prefix sums of the entry weights: a run's mass is one subtraction
+    std::vector<double> removal_prefix;  // and of one side's removal weights (a crowd shaped by its history)
     std::vector<double> boundary_cdf;   // leverage cells' boundaries, log-normal CDF
     // Each stage is a pure function of a few parameters, kept with them until they change (a scenario samples
     // a few parameters per path; the rest of the build is then reused, which changes no value).

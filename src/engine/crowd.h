@@ -175,10 +175,19 @@ void Crowd::take_grid_run(std::uint32_t k, double mark, Engine& engine) {
         (S == Side::Long ? pop_.long_qty_per_weight : pop_.short_qty_per_weight) * run.weight;
     const double* weights = pop_.entry_weights.data();
     double qty = 0, entry_value = 0;
-    for (std::int64_t e = from; e != to; e += step) {
-        const double q = per_weight * weights[e];
-        qty += q;
-        entry_value += q * entries[e];
+    if (run.removed == 0) {
+        for (std::int64_t e = from; e != to; e += step) {
+            const double q = per_weight * weights[e];
+            qty += q;
+            entry_value += q * entries[e];
+        }
+    } else {  // a crowd shaped by its history: what the past extremes left at each entry
+        const double* removal = (S == Side::Long ? pop_.long_removal : pop_.short_removal).data();
+        for (std::int64_t e = from; e != to; e += step) {
+            const double q = per_weight * (weights[e] - run.removed * removal[e]);
+            qty += q;
+            entry_value += q * entries[e];
+        }
     }
     if (qty <= 0) return;
     engine.template take_block<S>(qty, entry_value, run, static_cast<std::size_t>(step * (to - from)), mark);

@@ -69,6 +69,49 @@ void entry_levels(const CascadeParams& p, PopulationScratch& s, Population& out)
     s.cached_entry_weights.assign(weights.begin(), weights.end());
 }
 
+// M6 from the market's history. Positions are opened all the time at the price of the moment, along a
+// history whose log price is a Brownian motion (drift mu, volatility sigma, per day), and closed voluntarily at
+// a hazard h. With y = log(P0 / entry), a long of liquidation ratio r (b = log r < 0) opened at age a is still
+// open if the history's low since then stayed above its liquidation price: by the reflection principle its
+// density is n_a(y) - exp(2 mu b / sigma^2) n_a(y - 2b) for y > b, n_a the increment's Gaussian density (a
+// short: the high stayed below, b > 0, y < b, the same form). Integrated over ages with weight exp(-h a):
+//   I(z) = integral of exp(-h a) n_a(z) da  ~  exp(alpha_+ z) for z >= 0, exp(alpha_- z) for z < 0,
+//   alpha_-+ = mu / sigma^2 +- s,  s = sqrt(2 p) / sigma,  p = h + mu^2 / (2 sigma^2),
+// and the second term is always on one branch (z = y - 2b > 0 for a long, < 0 for a short), so a run's
+// surviving density is u(y) - c v(y) with c = exp(-2 |b| s): one shared entry weight u, one removal weight v
+// per side, one coefficient per run. The opening flow is notional, so a cell's quantity carries exp(y).
+// The entry grid spans y over 7 decay lengths on each side in steps of history_bin_width (at most 4,000
+// cells): a pure function of P0 and the history's parameters.
+// Returns s, the decay rate a run's removal coefficient takes.
+double history_entry_levels(const CascadeParams& p, Population& out) {
+    const double sigma = p.history_volatility_annual / std::sqrt(365.0);  // per sqrt(day)
+    const double mu = p.history_drift_annual / 365.0;                      // per day
+    const double h = 1.0 / p.history_hold_days;
+    const double pp = h + mu * mu / (2.0 * sigma * sigma);
+    const double s = std::sqrt(2.0 * pp) / sigma;
+    const double a_plus = mu / (sigma * sigma) - s, a_minus = mu / (sigma * sigma) + s;
+    constexpr double kDecayLengths = 7.0, kMaxCells = 4000.0;
+    const double y_max = std::min(kDecayLengths / -a_plus, 3.0), y_min = std::max(-kDecayLengths / a_minus, -3.0);
+    const double w = std::max(p.history_bin_width, (y_max - y_min) / kMaxCells);
+    const double y_hi = std::ceil(y_max / w) * w, y_lo = std::floor(y_min / w) * w;
+    const auto n = static_cast<std::size_t>(std::llround((y_hi - y_lo) / w));
+    out.entries.resize(n);
+    out.entry_weights.resize(n);
+    out.long_removal.resize(n);
+    out.short_removal.resize(n);
+    // Entries ascend, so y descends: y_e = y_hi - (e + 1/2) w. Exponentials on the uniform grid by recurrence.
+    for (std::size_t e = 0; e < n; ++e) {
+        const double y = y_hi - (static_cast<double>(e) + 0.5) * w;
+        const double qty = w * std::exp(y);  // notional flow opened at P0 e^-y, as quantity per P0
+        const double up = std::exp(a_plus * y), down = std::exp(a_minus * y);
+        out.entries[e] = p.reference_price * std::exp(-y);
+        out.entry_weights[e] = qty * (y >= 0 ? up : down);
+        out.long_removal[e] = qty * up;
+        out.short_removal[e] = qty * down;
+    }
+    return s;
+}
+
 // Leverage levels geometric over [1, max_leverage]; each carries the log-normal mass of its cell, the
 // distribution truncated to [1, max_leverage].
 void leverage_levels(const CascadeParams& p, PopulationScratch& s) {
@@ -153,6 +196,32 @@ void size_classes(const CascadeParams& p, PopulationScratch& s) {
     for (auto& w : s.size_weights) w /= total;
 }
 
+// A run of the history's crowd: its removal coefficient and the entries where some of it is still open (a
+// long's liquidation price below P0, a short's above). False when nothing is.
+bool history_run(Side side, double decay, const std::vector<double>& entries, const std::vector<double>& u,
+                 const std::vector<double>& v, double p0, CohortRun& run) {
+    const bool never = side == Side::Long ? run.ratio <= 0 : run.ratio >= 1e300;
+    const double b = never ? 0.0 : std::log(run.ratio);
+    run.removed = never ? 0.0 : std::exp(-2.0 * std::abs(b) * decay);
+    // Alive where the current price is past the liquidation price: y = log(P0 / entry) > b for a long, < b for
+    // a short, i.e. entry * ratio < P0 (long) or > P0 (short).
+    const double bound = p0 / run.ratio;
+    auto split = static_cast<std::uint32_t>(
+        (side == Side::Long ? std::lower_bound(entries.begin(), entries.end(), bound)
+                            : std::upper_bound(entries.begin(), entries.end(), bound)) -
+        entries.begin());
+    run.first_alive = side == Side::Long ? 0 : split;
+    run.last_alive = side == Side::Long ? split : static_cast<std::uint32_t>(entries.size());
+    // Next to the boundary the density vanishes: drop the cells that round to nothing.
+    const auto weight = [&](std::uint32_t e) { return u[e] - run.removed * v[e]; };
+    if (side == Side::Long) {
+        while (run.last_alive > run.first_alive && !(weight(run.last_alive - 1) > 0)) --run.last_alive;
+    } else {
+        while (run.first_alive < run.last_alive && !(weight(run.first_alive) > 0)) ++run.first_alive;
+    }
+    return run.first_alive < run.last_alive;
+}
+
 }  // namespace
 
 GenericLiquidation::GenericLiquidation(const TierTable& tiers, double fee)
@@ -180,7 +249,15 @@ void build_population(const CascadeParams& p, const TierTable& tiers, Population
     out.shorts.clear();
     out.long_runs.clear();
     out.short_runs.clear();
-    entry_levels(p, s, out);
+    const bool history = p.history_enabled;
+    double decay = 0;
+    if (history) {
+        decay = history_entry_levels(p, out);
+    } else {
+        entry_levels(p, s, out);
+        out.long_removal.assign(out.entries.size(), 0.0);
+        out.short_removal.assign(out.entries.size(), 0.0);
+    }
     leverage_levels(p, s);
     size_classes(p, s);
 
@@ -231,21 +308,35 @@ void build_population(const CascadeParams& p, const TierTable& tiers, Population
     out.short_oi = oi * (1.0 - p.long_share);
     const double p0 = p.reference_price;
     const auto& entries = out.entries;
-    // Prefix sums of entry weights, so a run's surviving mass is one subtraction.
-    s.weight_prefix.resize(entries.size() + 1);
+    // Prefix sums of entry weights (and of the removal weights), so a run's surviving mass is one subtraction.
+    const std::size_t ne = entries.size();
+    s.weight_prefix.resize(ne + 1);
     s.weight_prefix[0] = 0;
-    for (std::size_t e = 0; e < entries.size(); ++e)
-        s.weight_prefix[e + 1] = s.weight_prefix[e] + out.entry_weights[e];
+    for (std::size_t e = 0; e < ne; ++e) s.weight_prefix[e + 1] = s.weight_prefix[e] + out.entry_weights[e];
     for (const Side side : {Side::Long, Side::Short}) {
         const auto& ratios = side == Side::Long ? s.ratio_long : s.ratio_short;
         auto& runs = side == Side::Long ? out.long_runs : out.short_runs;
+        const auto& removal = side == Side::Long ? out.long_removal : out.short_removal;
         const double side_oi = side == Side::Long ? out.long_oi : out.short_oi;
+        if (history) {
+            s.removal_prefix.resize(ne + 1);
+            s.removal_prefix[0] = 0;
+            for (std::size_t e = 0; e < ne; ++e) s.removal_prefix[e + 1] = s.removal_prefix[e] + removal[e];
+        }
         double surviving = 0;
         for (std::size_t i = 0; i < nl; ++i) {
             for (std::size_t c = 0; c < ns; ++c) {
                 CohortRun run = ratios[i * ns + c];
                 run.weight = s.leverage_weights[i] * s.size_weights[c];
                 if (run.leverage == 0 || run.weight <= 0 || side_oi <= 0) continue;
+                if (history) {
+                    if (!history_run(side, decay, entries, out.entry_weights, removal, p0, run)) continue;
+                    surviving += run.weight * ((s.weight_prefix[run.last_alive] - s.weight_prefix[run.first_alive]) -
+                                               run.removed * (s.removal_prefix[run.last_alive] -
+                                                              s.removal_prefix[run.first_alive]));
+                    runs.push_back(run);
+                    continue;
+                }
                 // Alive: a long's liquidation price below P0 by more than the clearance (the recent range
                 // liquidated the rest), a short's above.
                 const double bound =

@@ -13,6 +13,7 @@ constexpr double kInf = 1e300;  // "no upper bound" that still prints as a numbe
 constexpr std::array<std::string_view, 3> kMarkRules{"median", "index", "last"};
 constexpr std::array<std::string_view, 2> kIndexAggregations{"median", "mean"};
 constexpr std::array<std::string_view, 2> kAdlRules{"pnl-leverage", "hyperliquid"};
+constexpr std::array<std::string_view, 3> kAdlDesigns{"queue", "pro-rata", "min-max"};
 
 // Accessors: a real, an integer, a flag or an enum field, read and written as a double.
 #define WIPEOUT_ACCESS(field, to_field)                                            \
@@ -109,6 +110,14 @@ const std::array kSpecs = std::to_array<ParameterSpec>({
     // Appended, not filed under M4 above: a path draws one uniform per entry in this order, so a new entry at
     // the end leaves every existing scenario's draws (and results) as they were.
     {"evaporation.threshold", K::Real, kDefaults.evaporation_threshold, 0, 1, "fraction", "stress quotes sit through: depth falls as exp(-epsilon * (stress - threshold))", REAL(evaporation_threshold)},
+    // M6 from the market's history (appended for the same reason)
+    {"history.enabled", K::Flag, 0, 0, 1, "", "M6 crowd shaped by a Brownian price history (off: the entry grid and clearance)", FLAG(history_enabled)},
+    {"history.volatility_annual", K::Real, kDefaults.history_volatility_annual, 1e-3, 10, "1/sqrt(yr)", "the history's volatility: low is compressed (loaded springs)", REAL(history_volatility_annual)},
+    {"history.drift_annual", K::Real, kDefaults.history_drift_annual, -100, 100, "1/yr", "the history's log drift (< 0: the price fell into the present)", REAL(history_drift_annual)},
+    {"history.hold_days", K::Real, kDefaults.history_hold_days, 1e-3, 3650, "day", "mean time a position stays open (closing hazard 1 / hold)", REAL(history_hold_days)},
+    {"history.bin_width", K::Real, kDefaults.history_bin_width, 1e-4, 0.1, "log", "entry grid spacing in log price", REAL(history_bin_width)},
+    // M10's design (appended for the same reason)
+    {"adl.design", K::Choice, 0, 0, 2, "", "who covers what the fund cannot: queue (ranked, at the bankruptcy price), pro-rata (every profitable position the same share of its profit), min-max (the smallest largest haircut)", CHOICE(adl_design, kAdlDesigns, AdlDesign)},
 });
 
 #undef REAL
