@@ -1,9 +1,7 @@
 // wipeout liq-price: liquidation and bankruptcy price of one position, isolated or cross (docs/margin.md).
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,6 +10,7 @@
 #include "commands.h"
 #include "options.h"
 #include "wipeout/error.h"
+#include "wipeout/liq_price.h"
 #include "wipeout/margin.h"
 #include "wipeout/quoted.h"
 #include "wipeout/tiers.h"
@@ -63,73 +62,36 @@ std::string num(double v) {
 }
 
 void run(const LiqPriceArgs& a) {
-    const auto side = parse_side(a.side);
-    if (!side) throw InputError(fmt::format("unknown side '{}' (expected long or short)", a.side));
-    const auto venue = parse_venue(a.venue);
-    if (!venue) {
-        throw InputError(fmt::format(
-            "unknown venue '{}' (expected generic, binance, bybit, hyperliquid or dydx)", a.venue));
-    }
-    const bool cross = given(a.wallet_opt);
-    if (!cross && (given(a.other_mm_opt) || given(a.other_upnl_opt))) {
-        throw InputError(
-            "--other-maint-margin and --other-upnl describe a cross account: they need --wallet-balance");
-    }
-    if (cross) {
-        if (given(a.margin_opt)) {
-            throw InputError("--margin is for isolated positions; cross margin uses --wallet-balance");
-        }
-        if (given(a.extra_margin_opt)) throw InputError("--extra-margin is for isolated positions");
-    } else if (given(a.leverage_opt) == given(a.margin_opt)) {
-        throw InputError(given(a.leverage_opt) ? "give either --leverage or --margin, not both"
-                                               : "give the position's --leverage or its posted --margin");
-    }
-    // A flat tier: --mmr; on Hyperliquid the maximum leverage alone, which fixes the MMR there.
-    const bool mmr_from_max_leverage =
-        *venue == Venue::Hyperliquid && given(a.max_leverage_opt) && !given(a.mmr_opt);
-    const bool flat = given(a.mmr_opt) || mmr_from_max_leverage;
-    if (!flat && (given(a.maint_amount_opt) || given(a.max_leverage_opt))) {
-        throw InputError(
-            "--maint-amount and --max-leverage shape a flat tier: they need --mmr (on hyperliquid "
-            "--max-leverage alone is enough)");
-    }
-    if (flat && given(a.tiers_opt)) {
-        throw InputError(fmt::format("give either {} or --tiers, not both",
-                                     given(a.mmr_opt) ? "--mmr" : "--max-leverage"));
-    }
-
-    const std::string tiers_source =
-        mmr_from_max_leverage ? std::string("flat tier (hyperliquid: MMR = 1 / (2 x --max-leverage))")
-        : flat                ? std::string("flat tier (--mmr)")
-        : given(a.tiers_opt)  ? a.tiers_file
-                              : std::string("embedded data/tiers/btcusdt_binance.csv");
-    const double mmr = mmr_from_max_leverage ? hyperliquid_mmr(a.max_leverage) : a.mmr;
-    const TierTable table = flat                 ? TierTable::single(mmr, a.maint_amount, a.max_leverage)
-                            : given(a.tiers_opt) ? TierTable::load(a.tiers_file)
-                                                 : TierTable::btc_default();
-
-    const MarginParams params{a.fee, *venue};
-    LiquidationQuote q{};
-    double leverage = std::numeric_limits<double>::quiet_NaN();  // unknown: cross without --leverage
-    if (cross) {
-        if (given(a.leverage_opt)) leverage = a.leverage;
-        q = cross_liquidation(
-            *side, a.entry, a.qty, given(a.leverage_opt) ? std::optional(a.leverage) : std::nullopt,
-            CrossAccount{a.wallet_balance, a.other_maint_margin, a.other_upnl}, table, params);
-    } else {
-        const double margin =
-            given(a.leverage_opt) ? margin_for_leverage(a.entry, a.qty, a.leverage) : a.margin;
-        q = isolated_liquidation(IsolatedPosition{*side, a.entry, a.qty, margin, a.extra_margin}, table,
-                                 params);
-        leverage = a.entry * a.qty / margin;
-    }
-    const double notional = a.entry * a.qty;
+    const Side side = side_named(a.side);
+    const Venue venue = venue_named(a.venue);
+    LiqPriceOptions options;
+    options.venue = venue;
+    options.fee = a.fee;
+    options.leverage = given(a.leverage_opt);
+    options.margin = given(a.margin_opt);
+    options.extra_margin = given(a.extra_margin_opt);
+    options.wallet_balance = given(a.wallet_opt);
+    options.other_maint_margin = given(a.other_mm_opt);
+    options.other_upnl = given(a.other_upnl_opt);
+    if (given(a.mmr_opt)) options.mmr = a.mmr;
+    if (given(a.maint_amount_opt)) options.maint_amount = a.maint_amount;
+    if (given(a.max_leverage_opt)) options.max_leverage = a.max_leverage;
+    if (given(a.tiers_opt)) options.tiers_file = a.tiers_file;
+    const LiqPricePlan plan = plan_liq_price(options);
+    const bool cross = plan.cross;
+    const std::string& tiers_source = plan.tiers_source;
+    const LiqPriceResult r = quote_liq_price(
+        plan, PositionNumbers{side, a.entry, a.qty, a.leverage, a.margin, a.extra_margin, a.wallet_balance,
+                              a.other_maint_margin, a.other_upnl});
+    const LiquidationQuote& q = r.quote;
+    const double leverage = r.leverage;
+    const double notional = r.notional;
     const int tier = q.tier + 1;  // the CLI numbers brackets from 1, as the venues do
 
     if (a.json) {
         std::string out = "{";
         out += fmt::format("\"mode\":\"{}\",\"venue\":\"{}\",\"side\":\"{}\",\"tiers\":{},",
-                           cross ? "cross" : "isolated", venue_name(*venue), side_name(*side),
+                           cross ? "cross" : "isolated", venue_name(venue), side_name(side),
                            quoted_text(tiers_source));
         out += fmt::format("\"entry\":{},\"qty\":{},\"notional\":{},\"leverage\":{},", num(a.entry),
                            num(a.qty), num(notional), num(leverage));
@@ -147,14 +109,14 @@ void run(const LiqPriceArgs& a) {
             "\"liquidates\":{}}}\n",
             num(q.liquidation_price), num(q.bankruptcy_price), num(q.initial_margin),
             num(q.maintenance_margin), num(q.liquidation_fee), num(a.fee),
-            venue_fee_in_trigger(*venue) ? "true" : "false", tier, num(q.mmr), num(q.maint_amount),
+            venue_fee_in_trigger(venue) ? "true" : "false", tier, num(q.mmr), num(q.maint_amount),
             q.liquidates ? "true" : "false");
         std::fputs(out.c_str(), stdout);
         return;
     }
 
     std::string out = fmt::format("{} {} position, venue {}, tiers: {}\n", cross ? "cross" : "isolated",
-                                  side_name(*side), venue_name(*venue), tiers_source);
+                                  side_name(side), venue_name(venue), tiers_source);
     out += fmt::format("  entry price         {:.10g}\n", a.entry);
     out += fmt::format("  quantity            {:.10g} (notional {:.10g})\n", a.qty, notional);
     if (cross) {
@@ -181,14 +143,14 @@ void run(const LiqPriceArgs& a) {
     out += fmt::format("  bankruptcy price    {:.10g}\n", q.bankruptcy_price);
     out +=
         fmt::format("  maintenance margin  {:.10g} {} (tier {}: MMR {:.6g}%, maintenance amount {:.10g})\n",
-                    q.maintenance_margin, *venue == Venue::Bybit ? "at entry" : "at liquidation", tier,
+                    q.maintenance_margin, venue == Venue::Bybit ? "at entry" : "at liquidation", tier,
                     100.0 * q.mmr, q.maint_amount);
-    if (venue_fee_in_trigger(*venue)) {
+    if (venue_fee_in_trigger(venue)) {
         out += fmt::format("  liquidation fee     {:.10g} (fee {:.6g}% of notional, part of the trigger)\n",
                            q.liquidation_fee, 100.0 * a.fee);
     } else if (a.fee > 0.0) {
         out += fmt::format("  liquidation fee     not part of {}'s trigger (charged at closure)\n",
-                           venue_name(*venue));
+                           venue_name(venue));
     }
     std::fputs(out.c_str(), stdout);
 }
