@@ -43,6 +43,14 @@ PINS = os.path.join(HISTORY, "calibrated_medians.json")
 # targets are the liquidated share of OI, the amplification (drawdown over shock), the long share and the
 # probability that the insurance fund is exhausted (a one-sided target: at most FUND_DEPLETED_MAX).
 _NONE = {"amplification": None, "oi_fraction": None, "fund_depleted": None}
+# The daily response of liquidations to the day's fall (../shared/data, Binance BTCUSDT perpetual, 2022-2024:
+# its shape, the venue's feed being throttled since 2021): the default scenario's paths binned by max_drawdown.
+# Targets: the ratios of the median long liquidations over OI, (4-6%)/(2-4%) and (8-12%)/(2-4%), the pooled long
+# share in each bin, and that at least 90% of paths in each bin liquidate some longs (one-sided).
+RESPONSE_BINS = ((0.02, 0.04), (0.04, 0.06), (0.06, 0.08), (0.08, 0.12))
+RESPONSE = {"ratio_4_6": 0.213 / 0.155, "ratio_8_12": 0.545 / 0.155,
+            "long_2_4": 0.58, "long_4_6": 0.64, "long_6_8": 0.65, "long_8_12": 0.61,
+            "any_2_4": 0.9, "any_4_6": 0.9, "any_6_8": 0.9, "any_8_12": 0.9}
 EVENTS = {
     "2020-03-12_black_thursday": {"drawdown": 0.51, "liquidated": 1.1e9, "long_share": None, "recovery": 0.4, **_NONE},
     "2021-05-19_china_ban": {"drawdown": 0.30, "liquidated": 4.3e9, "long_share": None, "recovery": 0.55, **_NONE},
@@ -50,15 +58,22 @@ EVENTS = {
     "2023-08-17_spacex": {"drawdown": 0.12, "liquidated": 4.8e8, "long_share": 0.80, "recovery": 0.3, **_NONE},
     "control_routine_day": {"drawdown": None, "liquidated": None, "long_share": 0.75, "recovery": None,
                             "amplification": 1.2, "oi_fraction": 0.005, "fund_depleted": 0.05},
+    "default_scenario": {"drawdown": None, "liquidated": None, "long_share": None, "recovery": None,
+                         "amplification": None, "oi_fraction": None, "fund_depleted": 0.05, **RESPONSE},
 }
 CONTROL = "control_routine_day"
-TARGETS = ("drawdown", "liquidated", "long_share", "recovery", "amplification", "oi_fraction", "fund_depleted")
+EVENT_TARGETS = ("drawdown", "liquidated", "long_share", "recovery", "amplification", "oi_fraction", "fund_depleted")
+TARGETS = EVENT_TARGETS + tuple(RESPONSE)
+for _ev in EVENTS:
+    for _t in RESPONSE:
+        EVENTS[_ev].setdefault(_t, None)
 
 # Weight of each file's terms in the loss. The control stands for the default scenario's whole domain
 # (routine days, most days of the year), the four crashes for its tail: the control weighs as much as the
 # four crashes together (docs/calibration.md).
 WEIGHTS = {ev: 1.0 for ev in EVENTS}
 WEIGHTS[CONTROL] = 4.0
+WEIGHTS["default_scenario"] = 0.0  # the classic crowd's fit leaves the response curve out (a cliff: no ratios)
 
 # One unit of loss per target: a 25% relative miss of the drawdown, a factor 2 on liquidated notional
 # (vendors' coverage and the BTC-share mapping are that uncertain), 0.1 of long share, 0.2 of recovered
@@ -67,10 +82,18 @@ WEIGHTS[CONTROL] = 4.0
 # P(fund_depleted) above 0.05 (none below).
 SCALES = {"drawdown": math.log(1.25), "liquidated": math.log(2.0), "long_share": 0.1, "recovery": 0.2,
           "amplification": math.log(1.25), "oi_fraction": math.log(2.5), "fund_depleted": 0.05}
-RATIO_TARGETS = ("drawdown", "liquidated", "amplification", "oi_fraction")
+# The response curve: a factor 2 on each ratio (the issue's tolerance), 0.15 of long share, 0.05 of the share of
+# paths with long liquidations below 0.9.
+for _t in RESPONSE:
+    SCALES[_t] = math.log(2.0) if _t.startswith("ratio") else 0.15 if _t.startswith("long") else 0.05
+RATIO_TARGETS = ("drawdown", "liquidated", "amplification", "oi_fraction", "ratio_4_6", "ratio_8_12")
+AT_LEAST = ("any_2_4", "any_4_6", "any_6_8", "any_8_12")
 
-# Free parameters: (key, low, high, log axis). Common to all events.
-FREE = [
+# Free parameters: (key, low, high, log axis). Common to all events. The classic crowd (an entry grid around P0
+# and a clearance) is what the default scenario has; --crowd history fits the crowd the market's history leaves
+# (history.enabled: each event's own bars, a Brownian history for the default scenario and the control), with the
+# response curve in the loss.
+FREE_CLASSIC = [
     ("book.shape", 1.2, 2.0, False),
     ("book.resilience_per_s", 3e-4, 0.03, True),
     ("evaporation.rate.median", 1.0, 40.0, True),
@@ -78,8 +101,19 @@ FREE = [
     ("shorts.intensity_per_s", 1e-4, 1e-2, True),
     ("positions.clearance", 0.02, 0.10, False),
 ]
+FREE_HISTORY = [
+    ("book.shape", 1.0, 2.5, False),
+    ("book.resilience_per_s", 3e-4, 0.03, True),
+    ("evaporation.rate.median", 1.0, 40.0, True),
+    ("buyers.intensity_per_s", 1e-3, 0.1, True),
+    ("shorts.intensity_per_s", 1e-4, 1e-2, True),
+    ("history.hold_days", 0.5, 30.0, True),
+    ("positions.leverage_sigma", 0.4, 1.6, False),
+]
+FREE = FREE_CLASSIC
+CROWD_SETS = []  # --set for every run of the fit: the crowd model
 
-# Pinned by --pin/--check but never fitted: the built-in default scenario itself (no file).
+# The built-in default scenario itself (no file): its response curve is fitted, and it is pinned.
 DEFAULT = "default_scenario"
 
 
@@ -98,7 +132,11 @@ def per_path(paths, rows=slice(None)):
     total = long_n + short_n
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(total > 0, long_n / total, np.nan)
+    oi_fraction = paths["liquidated_oi_fraction"][rows]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        long_oi = np.where(total > 0, oi_fraction * long_n / np.where(total > 0, total, 1), 0.0)
     return {
+        "long_oi": long_oi,
         "drawdown": paths["max_drawdown"][rows],
         "liquidated": total,
         "long_share": share,
@@ -115,6 +153,8 @@ def statistic(values, k):
     (0/1 per path) the probability; for long_share the long share of all the notional liquidated over the
     paths (pooled: the per-path share is bimodal when many paths liquidate only a few positions, e.g. shorts
     squeezed on the bounce, and its median then jumps between 0 and 1)."""
+    if k in RESPONSE:
+        return response_statistic(values, k)
     v = values[k]
     if k == "long_share" and "long_notional" in values:
         total = float(np.sum(values["liquidated"]))
@@ -124,6 +164,29 @@ def statistic(values, k):
     return float(np.mean(v)) if k == "fund_depleted" else float(np.nanmedian(v))
 
 
+def response_statistic(values, k):
+    """A point of the response curve: paths binned by max_drawdown (RESPONSE_BINS)."""
+    names = ("2_4", "4_6", "6_8", "8_12")
+    dd, long_oi = values["drawdown"], values["long_oi"]
+    def in_bin(name):
+        lo, hi = RESPONSE_BINS[names.index(name)]
+        return (dd >= lo) & (dd < hi)
+    kind, name = k.split("_", 1)
+    if kind == "ratio":
+        base, m = in_bin("2_4"), in_bin(name)
+        if base.sum() < 5 or m.sum() < 5:
+            return float("nan")
+        b = float(np.median(long_oi[base]))
+        return float(np.median(long_oi[m])) / b if b > 0 else float("nan")
+    m = in_bin(name)
+    if m.sum() < 5:
+        return float("nan")
+    if kind == "any":
+        return float(np.mean(long_oi[m] > 0))
+    total = float(np.sum(values["liquidated"][m]))
+    return float(np.sum(values["long_notional"][m])) / total if total > 0 else float("nan")
+
+
 def medians(values):
     return {k: statistic(values, k) for k in TARGETS}
 
@@ -131,7 +194,9 @@ def medians(values):
 def band(values):
     out = {}
     for k, v in values.items():
-        if not np.isfinite(v).any():
+        if k in RESPONSE:  # a statistic of the binned paths: no per-path band
+            out[k] = [float("nan")] * 3
+        elif not np.isfinite(v).any():
             out[k] = [float("nan")] * 3
         elif k == "fund_depleted":  # a probability: its 95% Wilson interval instead of a 5-95% band
             n, p = len(v), float(np.mean(v))
@@ -151,12 +216,16 @@ def error(target, simulated, reported):
         return math.log(max(simulated, 1e-12) / reported) / SCALES[target]
     if target == "fund_depleted":  # one-sided: at most the reported bound
         return max(0.0, simulated - reported) / SCALES[target]
+    if target in AT_LEAST:  # one-sided: at least the bound
+        return max(0.0, reported - simulated) / SCALES[target]
     return (simulated - reported) / SCALES[target]
 
 
 def loss_of(meds):
-    """Loss and its per-event, per-target (weighted) terms for {event: {target: median}}."""
-    terms = {ev: {t: WEIGHTS[ev] * error(t, meds[ev][t], EVENTS[ev][t]) ** 2 for t in TARGETS} for ev in EVENTS}
+    """Loss and its per-event, per-target (weighted) terms for {event: {target: median}} (events of weight 0
+    need no medians)."""
+    terms = {ev: {t: WEIGHTS[ev] * error(t, meds[ev][t], EVENTS[ev][t]) ** 2 for t in TARGETS}
+             for ev in EVENTS if WEIGHTS[ev] > 0}
     return sum(sum(v.values()) for v in terms.values()), terms
 
 
@@ -177,10 +246,12 @@ def sweep_stage(opts, tag, bounds, points, seed):
     """One hypercube over the same design for every event; returns (design[points, keys], loss per point,
     medians per point)."""
     files = {}
-    for ev in EVENTS:
+    for ev in (e for e in EVENTS if WEIGHTS[e] > 0):
         out = os.path.join(opts.out, f"{tag}_{ev}.h5")
-        run([opts.wipeout, "sweep", *scenario_args(ev), *lhs_args(bounds), "--points", str(points),
-             "--paths-per-point", str(opts.paths), "--seed", str(seed), "--threads", str(opts.threads),
+        paths = opts.response_paths if ev == DEFAULT else opts.paths
+        run([opts.wipeout, "sweep", *scenario_args(ev), *[x for s in CROWD_SETS for x in ("--set", s)],
+             *lhs_args(bounds), "--points", str(points),
+             "--paths-per-point", str(paths), "--seed", str(seed), "--threads", str(opts.threads),
              "--force", "-q", "-o", out])
         files[ev] = h5py.File(out, "r")
     keys = [b[0] for b in bounds]
@@ -210,7 +281,7 @@ def run_events(opts, sets, paths, tag, names=None):
         out = os.path.join(opts.out, f"{tag}_{ev}.h5")
         cmd = [opts.wipeout, "run", *scenario_args(ev), "--paths", str(paths), "--threads", str(opts.threads),
                "--force", "-q", "-o", out]
-        for s in sets:
+        for s in CROWD_SETS + list(sets):
             cmd += ["--set", s]
         if ev == DEFAULT:
             cmd += ["--seed", "1"]
@@ -233,6 +304,8 @@ def print_table(table):
     for ev, rows in table.items():
         for t in TARGETS:
             r = rows[t]
+            if t in RESPONSE and r["reported"] is None:
+                continue
             err = "" if r["reported"] is None else f"{r['scaled_error']:+.2f}"
             print(f"{ev:28s} {t:13s} {fmt(t, r['reported']):>9s} {fmt(t, r['median']):>9s} "
                   f"{fmt(t, r['p05']):>9s} {fmt(t, r['p95']):>9s} {err:>6s}")
@@ -275,7 +348,8 @@ def calibrate(opts):
     loss, terms = loss_of(meds)
     table = {}
     for ev in EVENTS:
-        b = band({t: values[ev][t] for t in TARGETS})
+        b = band({t: values[ev][t] for t in EVENT_TARGETS})
+        b.update({t: [float("nan")] * 3 for t in RESPONSE})
         table[ev] = {t: {"reported": EVENTS[ev][t], "median": meds[ev][t], "p05": b[t][0], "p95": b[t][2],
                          "scaled_error": error(t, meds[ev][t], EVENTS[ev][t]) if EVENTS[ev][t] is not None else None}
                      for t in TARGETS}
@@ -312,7 +386,7 @@ def order_statistic_se(x):
 # Absolute floors of the tolerance (a model change within these is not a calibration change).
 FLOORS = {"drawdown": 0.002, "liquidated_rel": 0.02, "long_share": 0.01, "recovery": 0.01,
           "amplification": 0.02, "oi_fraction_rel": 0.02, "fund_depleted": 0.01}
-PINNED = list(EVENTS) + [DEFAULT]
+PINNED = list(EVENTS)
 SE_MULTIPLE = 4.0
 
 
@@ -327,7 +401,7 @@ def pin(opts):
             "events": {}}
     for ev in PINNED:
         entry = {}
-        for t in TARGETS:
+        for t in EVENT_TARGETS:
             x = values[ev][t]
             med = statistic(values[ev], t)
             if t == "fund_depleted":
@@ -382,6 +456,8 @@ def main():
     ap.add_argument("--points", type=int, default=128, help="stage-1 hypercube points")
     ap.add_argument("--refine-points", type=int, default=64, help="stage-2 hypercube points")
     ap.add_argument("--paths", type=int, default=120, help="paths per point and event in the sweeps")
+    ap.add_argument("--response-paths", type=int, default=480,
+                    help="paths per point of the default scenario (its response curve is binned)")
     ap.add_argument("--final-paths", type=int, default=1500, help="paths per event for the final table")
     ap.add_argument("--top", type=int, default=5, help="the fitted vector averages the best TOP points")
     ap.add_argument("--seed", type=int, default=7, help="sweep seed (stage 2 uses seed + 1)")
@@ -391,7 +467,15 @@ def main():
     ap.add_argument("--pin-paths", type=int, default=2000, help="paths per event for --pin")
     ap.add_argument("--set", action="append", default=[], help="--set for --pin/--check runs (e.g. to "
                     "show that --set liquidation.enabled=false breaks the calibration)")
+    ap.add_argument("--crowd", choices=("classic", "history"), default="classic",
+                    help="the crowd model the fit is for (history: M6 from the market's history)")
     opts = ap.parse_args()
+    if opts.crowd == "history":
+        global FREE
+        FREE = FREE_HISTORY
+        CROWD_SETS.append("history.enabled=true")
+        WEIGHTS[CONTROL] = 2.0
+        WEIGHTS[DEFAULT] = 2.0
     if opts.pin or opts.check:
         os.makedirs(opts.out, exist_ok=True)
         pin(opts) if opts.pin else check(opts)

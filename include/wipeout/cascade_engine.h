@@ -17,6 +17,7 @@
 namespace wipeout {
 
 class TierTable;
+class PriceHistory;
 
 /// One row of a path's time series (written by `wipeout path --trace` and run's /trajectories).
 struct TraceRow {
@@ -72,6 +73,8 @@ public:
     /// `tiers` is the maintenance-margin bracket table every cohort's liquidation price uses. The engine
     /// keeps its own copy.
     explicit CascadeEngine(const TierTable& tiers, EngineOptions options = {});
+    /// With a price history: the crowd of every path with history.enabled is the one its bars leave (M6).
+    CascadeEngine(const TierTable& tiers, const PriceHistory* history, EngineOptions options = {});
     ~CascadeEngine();
     CascadeEngine(CascadeEngine&&) noexcept;
     CascadeEngine& operator=(CascadeEngine&&) noexcept;

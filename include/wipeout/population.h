@@ -61,6 +61,9 @@ struct Population {
     /// Per side and entry: the flow a run's liquidation boundary removes, per unit of the run's `removed`
     /// (zeros unless the crowd is shaped by a history).
     std::vector<double> long_removal, short_removal;
+    /// A crowd shaped by a given price history: run k's weight at entry e is rows[k * entries.size() + e] (empty
+    /// otherwise: the weights above).
+    std::vector<double> long_rows, short_rows;
     std::vector<CohortRun> long_runs, short_runs;
     double long_qty_per_weight = 0;  ///< base units per unit of cohort weight
     double short_qty_per_weight = 0;
@@ -74,8 +77,10 @@ struct Population {
     Cohort cohort(Side side, std::size_t run, std::size_t e) const {
         const CohortRun& k = (side == Side::Long ? long_runs : short_runs)[run];
         const double scale = side == Side::Long ? long_qty_per_weight : short_qty_per_weight;
-        const double w = k.removed == 0 ? entry_weights[e]
-                                        : entry_weights[e] - k.removed * (side == Side::Long ? long_removal : short_removal)[e];
+        const auto& rows = side == Side::Long ? long_rows : short_rows;
+        const double w = !rows.empty()     ? rows[run * entries.size() + e]
+                         : k.removed == 0 ? entry_weights[e]
+                                          : entry_weights[e] - k.removed * (side == Side::Long ? long_removal : short_removal)[e];
         return Cohort{entries[e] * k.ratio,
                       entries[e],
                       scale * k.weight * w,
@@ -220,10 +225,24 @@ struct PopulationScratch {
     const TierTable* cached_tiers = nullptr;
     std::vector<CohortRun> ratio_long,
         ratio_short;  // per (leverage, size); weight unset; leverage 0 = infeasible
+    std::uint64_t ratio_version = 0;  // changes whenever the ratios do
+    // A given price history's crowd per (leverage, size) and entry, kept until the history, the hold, the grid
+    // or the ratios change.
+    struct HistoryRows {
+        const void* history = nullptr;
+        double hold_days = 0, bin_width = 0, reference_price = 0;
+        std::uint64_t ratio_version = 0;
+        std::vector<double> entries, long_rows, short_rows;  // rows per (leverage, size) index
+        std::vector<double> diff, order_b;
+        std::vector<std::uint32_t> order;
+    } history_rows;
 };
 
-/// Builds the population of one path into `out`.
+class PriceHistory;
+
+/// Builds the population of one path into `out`. With params.history_enabled the crowd is the one a price
+/// history leaves: `history`'s bars when given, else a Brownian history with the history.* parameters.
 void build_population(const CascadeParams& params, const TierTable& tiers, PopulationScratch& scratch,
-                      Population& out);
+                      Population& out, const PriceHistory* history = nullptr);
 
 }  // namespace wipeout

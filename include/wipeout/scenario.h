@@ -26,6 +26,9 @@ struct RunSettings {
     std::uint64_t seed = 1;
     /// Tier CSV (absolute, or relative to the working directory); empty: the embedded BTC table.
     std::filesystem::path tiers;
+    /// Price-history CSV (wipeout/price_history.h) whose bars shape the crowd of paths with history.enabled;
+    /// empty: a Brownian history with the history.* parameters.
+    std::filesystem::path history;
     friend bool operator==(const RunSettings&, const RunSettings&) = default;
 };
 

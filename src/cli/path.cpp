@@ -18,7 +18,7 @@
 #include "wipeout/error.h"
 #include "wipeout/parameter.h"
 #include "wipeout/scenario.h"
-#include "wipeout/tiers.h"
+#include "wipeout/market_inputs.h"
 
 namespace wipeout::cli {
 namespace {
@@ -69,12 +69,12 @@ void run_path(const PathArgs& a) {
     Scenario scenario = a.scenario_file.empty() ? Scenario::builtin() : Scenario::load(a.scenario_file);
     for (const auto& assignment : a.overrides) scenario.set(assignment);
     const std::uint64_t seed = a.seed_opt->count() ? a.seed : scenario.run().seed;
-    const TierTable tiers = scenario.run().tiers.empty() ? TierTable::btc_default() : TierTable::load(scenario.run().tiers);
+    const MarketInputs inputs = MarketInputs::load(scenario.run());
 
     const auto specs = parameter_specs();
     std::vector<double> values(specs.size());
     const CascadeParams params = scenario.sample(seed, a.index, values);
-    CascadeEngine engine(tiers, EngineOptions{a.check});
+    CascadeEngine engine(inputs.tiers, inputs.history_or_null(), EngineOptions{a.check});
     PathTrace trace;
     const PathOutputs out = engine.run(params, seed, a.index, a.trace_file.empty() ? nullptr : &trace);
     if (!a.trace_file.empty()) write_trace(a.trace_file, trace, a.force);

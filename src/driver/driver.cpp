@@ -119,6 +119,8 @@ std::string first_difference(const Scenario& stored, const Scenario& now) {
         return fmt::format("run.seed: {} vs {}", stored.run().seed, now.run().seed);
     if (stored.run().tiers != now.run().tiers)
         return fmt::format("run.tiers: '{}' vs '{}'", stored.run().tiers.string(), now.run().tiers.string());
+    if (stored.run().history != now.run().history)
+        return fmt::format("run.history: '{}' vs '{}'", stored.run().history.string(), now.run().history.string());
     const auto specs = parameter_specs();
     for (std::size_t i = 0; i < specs.size(); ++i) {
         if (!(stored.distributions()[i] == now.distributions()[i]))
@@ -259,13 +261,14 @@ ResultsWriter open_output(const RunOptions& o, const ResultsHeader& header, cons
     return writer;
 }
 
-std::vector<PathTrace> compute_traces(const RowPlan& plan, const TierTable& tiers, std::uint64_t k,
+std::vector<PathTrace> compute_traces(const RowPlan& plan, const MarketInputs& inputs, std::uint64_t k,
                                       unsigned threads, bool check_invariants) {
     std::vector<PathTrace> traces(k);
     tbb::task_arena arena(threads == 0 ? tbb::task_arena::automatic : static_cast<int>(threads));
     const std::size_t n_params = parameter_specs().size();
     tbb::enumerable_thread_specific<Worker> workers([&] {
-        return Worker{CascadeEngine(tiers, EngineOptions{check_invariants}), std::vector<double>(n_params)};
+        return Worker{CascadeEngine(inputs.tiers, inputs.history_or_null(), EngineOptions{check_invariants}),
+                      std::vector<double>(n_params)};
     });
     FailureRecord failure;
     arena.execute([&] {
@@ -336,14 +339,15 @@ RunResult run_rows(const RowJob& job, const RunOptions& o) {
     tbb::task_arena arena(o.threads == 0 ? tbb::task_arena::automatic : static_cast<int>(o.threads));
     const EngineOptions engine_options{o.check_invariants};
     tbb::enumerable_thread_specific<Worker> workers([&] {
-        return Worker{CascadeEngine(*job.tiers, engine_options), std::vector<double>(n_params)};
+        return Worker{CascadeEngine(job.inputs->tiers, job.inputs->history_or_null(), engine_options),
+                      std::vector<double>(n_params)};
     });
 
     // Trajectories first: the first K rows once more, each with its trace (a pure function, so the same
     // paths as in /paths).
     if (root && plan.trajectories > 0 && !writer->has_trajectories()) {
         const auto traces =
-            compute_traces(plan, *job.tiers, plan.trajectories, o.threads, o.check_invariants);
+            compute_traces(plan, *job.inputs, plan.trajectories, o.threads, o.check_invariants);
         std::vector<std::uint64_t> indices(plan.trajectories);
         for (std::uint64_t k = 0; k < indices.size(); ++k) indices[k] = k;
         writer->write_trajectories(indices, traces);
@@ -496,11 +500,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& o) {
     detail::check_run_options(o);
     const std::uint64_t n_paths = scenario.run().paths;
     // Everything that can be refused is checked before the output is touched.
-    const TierTable tiers =
-        scenario.run().tiers.empty() ? TierTable::btc_default() : TierTable::load(scenario.run().tiers);
+    const MarketInputs inputs = MarketInputs::load(scenario.run());
 
     detail::RowJob job;
-    job.tiers = &tiers;
+    job.inputs = &inputs;
     job.plan.scenarios = {&scenario};
     job.plan.seeds = {scenario.run().seed};
     job.plan.paths_per_point = n_paths;

@@ -162,14 +162,13 @@ MergeResult merge_shards(const std::filesystem::path& output, std::span<const st
         detail::write_sweep_summary(writer, *spec);
     } else {
         if (h0.n_trajectories > 0) {
-            const TierTable tiers = scenario.run().tiers.empty() ? TierTable::btc_default()
-                                                                 : TierTable::load(scenario.run().tiers);
+            const MarketInputs inputs = MarketInputs::load(scenario.run());
             detail::RowPlan plan;
             plan.scenarios = {&scenario};
             plan.seeds = {h0.seed};
             plan.paths_per_point = h0.n_paths;
             plan.end_row = h0.n_paths;
-            const auto traces = detail::compute_traces(plan, tiers, h0.n_trajectories, threads, false);
+            const auto traces = detail::compute_traces(plan, inputs, h0.n_trajectories, threads, false);
             std::vector<std::uint64_t> indices(traces.size());
             for (std::uint64_t k = 0; k < indices.size(); ++k) indices[k] = k;
             writer.write_trajectories(indices, traces);

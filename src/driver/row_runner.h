@@ -12,7 +12,7 @@
 #include "wipeout/driver.h"
 #include "wipeout/results_file.h"
 #include "wipeout/scenario.h"
-#include "wipeout/tiers.h"
+#include "wipeout/market_inputs.h"
 
 namespace wipeout::detail {
 
@@ -27,7 +27,7 @@ struct RowPlan {
 
 struct RowJob {
     RowPlan plan;
-    const TierTable* tiers = nullptr;
+    const MarketInputs* inputs = nullptr;
     /// Rank 0 only: creates, replaces or reopens the output (refusals throw InputError before any path).
     std::function<ResultsWriter(bool& already_complete)> open;
     /// Rank 0 only, once every row is on disk: the summary (mark_complete follows).
@@ -37,7 +37,7 @@ struct RowJob {
 RunResult run_rows(const RowJob& job, const RunOptions& options);
 
 /// The time series of rows [0, k) of a plan (in parallel on `threads` workers; 0: all).
-std::vector<PathTrace> compute_traces(const RowPlan& plan, const TierTable& tiers, std::uint64_t k,
+std::vector<PathTrace> compute_traces(const RowPlan& plan, const MarketInputs& inputs, std::uint64_t k,
                                       unsigned threads, bool check_invariants);
 
 /// Refuses bad chunk, compression, resume/force and shard options (InputError).

@@ -271,11 +271,10 @@ RunResult run_sweep(const Scenario& base, const SweepSpec& spec, const RunOption
         command += fmt::format(" --seed {} --paths {}", scenarios.back().run().seed, spec.paths_per_point);
         commands.push_back(std::move(command));
     }
-    const TierTable tiers =
-        base.run().tiers.empty() ? TierTable::btc_default() : TierTable::load(base.run().tiers);
+    const MarketInputs inputs = MarketInputs::load(base.run());
 
     detail::RowJob job;
-    job.tiers = &tiers;
+    job.inputs = &inputs;
     for (const auto& s : scenarios) {
         job.plan.scenarios.push_back(&s);
         job.plan.seeds.push_back(s.run().seed);

@@ -5,9 +5,11 @@
 
 #include <array>
 #include <bit>
+#include <optional>
 
 #include "path_simulation.h"
 #include "wipeout/population.h"
+#include "wipeout/price_history.h"
 #include "wipeout/tiers.h"
 
 namespace wipeout {
@@ -22,6 +24,7 @@ std::span<const std::string_view> trace_columns() {
 
 struct CascadeEngine::Impl {
     TierTable tiers;
+    std::optional<PriceHistory> history;  // the engine's own copy
     EngineOptions options;
     PopulationScratch scratch;
     Population population;
@@ -34,11 +37,15 @@ struct CascadeEngine::Impl {
     bool population_built = false;
     std::uint64_t population_version = 0;  // changes whenever `population` does
 
-    Impl(const TierTable& t, EngineOptions o) : tiers(t), options(o) {}
+    Impl(const TierTable& t, const PriceHistory* h, EngineOptions o) : tiers(t), options(o) {
+        if (h != nullptr) history = *h;
+    }
 };
 
 CascadeEngine::CascadeEngine(const TierTable& tiers, EngineOptions options)
-    : impl_(std::make_unique<Impl>(tiers, options)) {}
+    : impl_(std::make_unique<Impl>(tiers, nullptr, options)) {}
+CascadeEngine::CascadeEngine(const TierTable& tiers, const PriceHistory* history, EngineOptions options)
+    : impl_(std::make_unique<Impl>(tiers, history, options)) {}
 CascadeEngine::~CascadeEngine() = default;
 CascadeEngine::CascadeEngine(CascadeEngine&&) noexcept = default;
 CascadeEngine& CascadeEngine::operator=(CascadeEngine&&) noexcept = default;
@@ -87,7 +94,8 @@ PathOutputs CascadeEngine::run(const CascadeParams& params, std::uint64_t seed, 
                                PathTrace* trace) {
     const auto key = population_key(params);
     if (!impl_->population_built || impl_->population_key != key) {
-        build_population(params, impl_->tiers, impl_->scratch, impl_->population);
+        build_population(params, impl_->tiers, impl_->scratch, impl_->population,
+                         impl_->history ? &*impl_->history : nullptr);
         impl_->population_key = key;
         impl_->population_built = true;
         impl_->cohort_count = impl_->population.cohort_count();

@@ -173,7 +173,8 @@ void Crowd::take_grid_run(std::uint32_t k, double mark, Engine& engine) {
     // the entry weights, and the crossed block is one take-over.
     const double per_weight =
         (S == Side::Long ? pop_.long_qty_per_weight : pop_.short_qty_per_weight) * run.weight;
-    const double* weights = pop_.entry_weights.data();
+    const auto& rows = S == Side::Long ? pop_.long_rows : pop_.short_rows;
+    const double* weights = rows.empty() ? pop_.entry_weights.data() : rows.data() + k * pop_.entries.size();
     double qty = 0, entry_value = 0;
     if (run.removed == 0) {
         for (std::int64_t e = from; e != to; e += step) {

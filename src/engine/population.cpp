@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "wipeout/error.h"
+#include "wipeout/price_history.h"
 #include "wipeout/tiers.h"
 
 namespace wipeout {
@@ -110,6 +111,98 @@ double history_entry_levels(const CascadeParams& p, Population& out) {
         out.short_removal[e] = qty * down;
     }
     return s;
+}
+
+// M6 from a given price history: the same story over bars instead of a Brownian motion. Each bar is four
+// points in time order, open, its extremes (low first on an up bar) and close, the path monotone between them;
+// the opening flow is spread over the points (a quarter of the bar's duration each, weighted exp(-h age)).
+// A long of ratio r opened at point j at the grid entry E_e survives if every later point stayed above E_e r:
+// log r < m_j + y_e with m_j the lowest later log price (relative to the last close, which is P0). Per entry,
+// the runs sorted by log r get the point's flow on a prefix (longs) or suffix (shorts): one difference array,
+// then a running sum. Rows per (leverage, size) index, on a grid of history_bin_width over the bars' range.
+void history_rows_from_bars(const CascadeParams& p, const PriceHistory& history, PopulationScratch& s) {
+    auto& h = s.history_rows;
+    const auto bars = history.bars();
+    const double hazard = 1.0 / p.history_hold_days, w = p.history_bin_width;
+    const double last = bars.back().close;
+    // The points: (age in days, log price relative to the last close, opening weight).
+    struct Point {
+        double age, x, weight;
+    };
+    std::vector<Point> points;
+    points.reserve(4 * bars.size());
+    const double duration_last = bars.size() > 1 ? bars.back().time_s - bars[bars.size() - 2].time_s : 86400.0;
+    const double end = bars.back().time_s + duration_last;
+    for (std::size_t i = 0; i < bars.size(); ++i) {
+        const HistoryBar& b = bars[i];
+        const double d = (i + 1 < bars.size() ? bars[i + 1].time_s : end) - b.time_s;
+        const bool up = b.close >= b.open;
+        const double prices[4] = {b.open, up ? b.low : b.high, up ? b.high : b.low, b.close};
+        for (int k = 0; k < 4; ++k) {
+            const double age = (end - (b.time_s + d * k / 3.0)) / 86400.0;
+            points.push_back({age, std::log(prices[k] / last), 0.25 * d / 86400.0 * std::exp(-hazard * age)});
+        }
+    }
+    // The grid in y = -x, entries ascending (y descending), aligned on multiples of w.
+    double x_lo = 0, x_hi = 0;
+    for (const Point& q : points) {
+        x_lo = std::min(x_lo, q.x);
+        x_hi = std::max(x_hi, q.x);
+    }
+    const double y_hi = std::ceil(-x_lo / w + 0.5) * w, y_lo = std::floor(-x_hi / w - 0.5) * w;
+    const auto ne = static_cast<std::size_t>(std::llround((y_hi - y_lo) / w));
+    h.entries.resize(ne);
+    for (std::size_t e = 0; e < ne; ++e) h.entries[e] = p.reference_price * std::exp(-(y_hi - (static_cast<double>(e) + 0.5) * w));
+    const auto bin = [&](double x) {
+        return std::min(ne - 1, static_cast<std::size_t>(std::max(0.0, std::floor((y_hi + x) / w))));
+    };
+    const std::size_t nk = s.ratio_long.size();
+    for (const Side side : {Side::Long, Side::Short}) {
+        const auto& ratios = side == Side::Long ? s.ratio_long : s.ratio_short;
+        auto& rows = side == Side::Long ? h.long_rows : h.short_rows;
+        rows.assign(nk * ne, 0.0);
+        // Candidates sorted by log ratio (infeasible ones, leverage 0, are left out).
+        h.order.clear();
+        for (std::uint32_t k = 0; k < nk; ++k)
+            if (ratios[k].leverage > 0) h.order.push_back(k);
+        const auto log_ratio = [&](std::uint32_t k) {
+            const double r = ratios[k].ratio;
+            return side == Side::Long ? (r > 0 ? std::log(r) : -1e300) : (r < 1e300 ? std::log(r) : 1e300);
+        };
+        std::sort(h.order.begin(), h.order.end(), [&](auto a, auto b) { return log_ratio(a) < log_ratio(b); });
+        h.order_b.resize(h.order.size());
+        for (std::size_t i = 0; i < h.order.size(); ++i) h.order_b[i] = log_ratio(h.order[i]);
+        const std::size_t nr = h.order.size();
+        h.diff.assign(ne * (nr + 1), 0.0);
+        double extreme = 0;  // the lowest (longs) or highest (shorts) log price from the point on, P0 included
+        for (std::size_t j = points.size(); j-- > 0;) {
+            const Point& q = points[j];
+            extreme = side == Side::Long ? std::min(extreme, q.x) : std::max(extreme, q.x);
+            const std::size_t e = bin(q.x);
+            const double y = y_hi - (static_cast<double>(e) + 0.5) * w;
+            const double threshold = extreme + y;  // log r must be below it (long) or above it (short)
+            const auto split = static_cast<std::size_t>(
+                (side == Side::Long ? std::lower_bound(h.order_b.begin(), h.order_b.end(), threshold)
+                                    : std::upper_bound(h.order_b.begin(), h.order_b.end(), threshold)) -
+                h.order_b.begin());
+            h.diff[e * (nr + 1) + split] += q.weight * std::exp(y);  // notional flow as quantity per P0
+        }
+        for (std::size_t e = 0; e < ne; ++e) {
+            const double* d = &h.diff[e * (nr + 1)];
+            double acc = 0;
+            if (side == Side::Long) {  // sorted runs [0, split) survive
+                for (std::size_t i = nr; i-- > 0;) {
+                    acc += d[i + 1];
+                    rows[h.order[i] * ne + e] = acc;
+                }
+            } else {  // sorted runs [split, nr) survive
+                for (std::size_t i = 0; i < nr; ++i) {
+                    acc += d[i];
+                    rows[h.order[i] * ne + e] = acc;
+                }
+            }
+        }
+    }
 }
 
 // Leverage levels geometric over [1, max_leverage]; each carries the log-normal mass of its cell, the
@@ -244,15 +337,22 @@ std::size_t Population::cohort_count() const {
     return n;
 }
 
-void build_population(const CascadeParams& p, const TierTable& tiers, PopulationScratch& s, Population& out) {
+void build_population(const CascadeParams& p, const TierTable& tiers, PopulationScratch& s, Population& out,
+                      const PriceHistory* price_history) {
     out.longs.clear();
     out.shorts.clear();
     out.long_runs.clear();
     out.short_runs.clear();
-    const bool history = p.history_enabled;
+    out.long_rows.clear();
+    out.short_rows.clear();
+    const bool history = p.history_enabled && price_history == nullptr;  // the closed form
+    const bool bars = p.history_enabled && price_history != nullptr;
     double decay = 0;
     if (history) {
         decay = history_entry_levels(p, out);
+    } else if (bars) {
+        out.entries.clear();  // set below, with the rows
+        out.entry_weights.clear();
     } else {
         entry_levels(p, s, out);
         out.long_removal.assign(out.entries.size(), 0.0);
@@ -270,6 +370,7 @@ void build_population(const CascadeParams& p, const TierTable& tiers, Population
         s.cached_fee = p.liquidation_fee;
         s.cached_leverages = s.leverages;
         s.cached_sizes = s.size_notional;
+        ++s.ratio_version;
         s.ratio_long.assign(nl * ns, CohortRun{});
         s.ratio_short.assign(nl * ns, CohortRun{});
         const double p0 = p.reference_price;
@@ -307,6 +408,22 @@ void build_population(const CascadeParams& p, const TierTable& tiers, Population
     out.long_oi = oi * p.long_share;
     out.short_oi = oi * (1.0 - p.long_share);
     const double p0 = p.reference_price;
+    if (bars) {
+        auto& h = s.history_rows;
+        if (h.history != price_history || h.hold_days != p.history_hold_days || h.bin_width != p.history_bin_width ||
+            h.reference_price != p0 || h.ratio_version != s.ratio_version) {
+            history_rows_from_bars(p, *price_history, s);
+            h.history = price_history;
+            h.hold_days = p.history_hold_days;
+            h.bin_width = p.history_bin_width;
+            h.reference_price = p0;
+            h.ratio_version = s.ratio_version;
+        }
+        out.entries.assign(h.entries.begin(), h.entries.end());
+        out.entry_weights.assign(out.entries.size(), 0.0);
+        out.long_removal.assign(out.entries.size(), 0.0);
+        out.short_removal.assign(out.entries.size(), 0.0);
+    }
     const auto& entries = out.entries;
     // Prefix sums of entry weights (and of the removal weights), so a run's surviving mass is one subtraction.
     const std::size_t ne = entries.size();
@@ -329,6 +446,23 @@ void build_population(const CascadeParams& p, const TierTable& tiers, Population
                 CohortRun run = ratios[i * ns + c];
                 run.weight = s.leverage_weights[i] * s.size_weights[c];
                 if (run.leverage == 0 || run.weight <= 0 || side_oi <= 0) continue;
+                if (bars) {
+                    const std::size_t index = i * ns + c;
+                    const double* row = &(side == Side::Long ? s.history_rows.long_rows : s.history_rows.short_rows)[index * ne];
+                    std::uint32_t lo = 0, hi = static_cast<std::uint32_t>(ne);
+                    while (lo < hi && !(row[lo] > 0)) ++lo;
+                    while (hi > lo && !(row[hi - 1] > 0)) --hi;
+                    if (lo >= hi) continue;
+                    run.first_alive = lo;
+                    run.last_alive = hi;
+                    double mass = 0;
+                    for (std::uint32_t e = lo; e < hi; ++e) mass += row[e];
+                    surviving += run.weight * mass;
+                    auto& rows = side == Side::Long ? out.long_rows : out.short_rows;
+                    rows.insert(rows.end(), row, row + ne);
+                    runs.push_back(run);
+                    continue;
+                }
                 if (history) {
                     if (!history_run(side, decay, entries, out.entry_weights, removal, p0, run)) continue;
                     surviving += run.weight * ((s.weight_prefix[run.last_alive] - s.weight_prefix[run.first_alive]) -

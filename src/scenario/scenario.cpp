@@ -20,7 +20,7 @@ namespace wipeout {
 namespace {
 
 constexpr double kUnbounded = 1e299;  // the registry writes "no bound" as +-1e300
-constexpr std::array<std::string_view, 4> kRunKeys{"run.paths", "run.seed", "run.tiers", "run.base"};
+constexpr std::array<std::string_view, 5> kRunKeys{"run.paths", "run.seed", "run.tiers", "run.history", "run.base"};
 
 // ---- small text helpers ----
 
@@ -345,7 +345,7 @@ Distribution parse_value(const ParameterSpec& spec, const toml::node& node, cons
 
 struct RunTable {
     std::optional<std::uint64_t> paths, seed;
-    std::optional<std::filesystem::path> tiers;
+    std::optional<std::filesystem::path> tiers, history;
     bool engine_base = false;
 };
 
@@ -360,12 +360,14 @@ void parse_run_entry(RunTable& run, std::string_view name, const toml::node& nod
                    name == "paths" ? fmt::format("expected a whole number of paths in [1, {}]", kMaxPaths)
                                    : std::string("expected a whole number >= 0"));
         (name == "paths" ? run.paths : run.seed) = static_cast<std::uint64_t>(i->get());
-    } else if (name == "tiers") {
+    } else if (name == "tiers" || name == "history") {
         const auto* s = node.as_string();
-        if (!s || s->get().empty()) refuse(origin, node, key, "expected the path of a tier CSV file");
+        if (!s || s->get().empty())
+            refuse(origin, node, key, name == "tiers" ? "expected the path of a tier CSV file"
+                                                      : "expected the path of a price-history CSV file");
         std::filesystem::path p(s->get());
         if (p.is_relative()) p = base_dir / p;
-        run.tiers = std::filesystem::absolute(p).lexically_normal();
+        (name == "tiers" ? run.tiers : run.history) = std::filesystem::absolute(p).lexically_normal();
     } else if (name == "base") {
         const auto* s = node.as_string();
         if (!s || (s->get() != "default" && s->get() != "engine"))
@@ -613,6 +615,7 @@ Scenario Scenario::parse_onto(Scenario base, std::string_view text, std::string_
     if (run.paths) s.run_.paths = *run.paths;
     if (run.seed) s.run_.seed = *run.seed;
     if (run.tiers) s.run_.tiers = *run.tiers;
+    if (run.history) s.run_.history = *run.history;
     s.source_ = std::string(source_name);
     return s;
 }
@@ -671,6 +674,7 @@ void Scenario::set(std::string_view assignment) {
         if (run.paths) run_.paths = *run.paths;
         if (run.seed) run_.seed = *run.seed;
         if (run.tiers) run_.tiers = *run.tiers;
+        if (run.history) run_.history = *run.history;
     } else {
         distributions_[static_cast<std::size_t>(spec - parameter_specs().data())] =
             parse_value(*spec, node, origin);
@@ -776,6 +780,12 @@ std::string Scenario::to_toml() const {
         out += "# tiers = \"tiers.csv\"  # maintenance-margin tier CSV; absent: the embedded BTCUSDT table\n";
     } else {
         out += fmt::format("tiers = {}  # maintenance-margin tier CSV\n", quoted_text(run_.tiers.string()));
+    }
+    if (run_.history.empty()) {
+        out += "# history = \"prices.csv\"  # price bars before t = 0 that shape the crowd (with history.enabled)\n";
+    } else {
+        out += fmt::format("history = {}  # price bars before t = 0 that shape the crowd (with history.enabled)\n",
+                           quoted_text(run_.history.string()));
     }
     // Sections in order of first appearance, each with all its keys, so the text is valid TOML even if the
     // registry interleaves sections.
