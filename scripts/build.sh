@@ -10,7 +10,8 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 case "$flavour" in
   release)  dir="$root/build"; flags=(-DCMAKE_BUILD_TYPE=Release) ;;
   sanitize) dir="$root/build-sanitize"; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DWIPEOUT_SANITIZE=ON
-                                               -DWIPEOUT_BUILD_BENCHMARKS=OFF) ;;
+                                               -DWIPEOUT_BUILD_BENCHMARKS=OFF
+                                               -DWIPEOUT_PYTHON=OFF) ;;  # no ASan module in a plain python3
   *) echo "build.sh: unknown flavour '$flavour' (release|sanitize)" >&2; exit 2 ;;
 esac
 if [[ "${CI:-}" == "true" ]]; then flags+=(-DWIPEOUT_WARNINGS_AS_ERRORS=ON); fi

@@ -9,6 +9,8 @@ packages=(
   libopenmpi-dev openmpi-bin
   clang libclang-rt-14-dev
   python3-h5py python3-numpy python3-matplotlib python3-netcdf4
+  python3-dev pybind11-dev python3-xarray python3-pandas python3-pytest  # the Python module and its tests
+  python3-nbclient python3-nbformat python3-ipykernel                    # the example notebook, run headless
   chromium  # headless check of wipeout report's HTML (tests/cli/report_browser.sh)
 )
 missing=()
