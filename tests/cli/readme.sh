@@ -13,11 +13,14 @@ run_examples() {
   local file=$1 work="$tmp/work_${1//\//_}" commands=0
   mkdir -p "$work/build"
   ln -s "$WIPEOUT" "$work/build/wipeout"  # as `build/wipeout` and, on the PATH, as `wipeout`
+  # The Python module as `build/python`; without it (WIPEOUT_PYTHON off) its one-line example is left out.
+  local no_python='/^PYTHONPATH=build\/python /d'
+  if [[ -d "${WIPEOUT_BUILD_DIR:-}/python" ]]; then ln -s "$WIPEOUT_BUILD_DIR/python" "$work/build/python"; no_python=; fi
   for d in experiments data scripts; do ln -s "$WIPEOUT_SOURCE_DIR/$d" "$work/$d"; done
   awk -v dir="$tmp/blocks" 'BEGIN { system("mkdir -p " dir) } /^```sh/ { n++; inside = 1; next } /^```/ { inside = 0; next }
        inside { print > (dir "/" n) }' "$WIPEOUT_SOURCE_DIR/$file"
   for script in $(ls "$tmp/blocks" | sort -n); do
-    grep -Ev "$skip" "$tmp/blocks/$script" |
+    grep -Ev "$skip" "$tmp/blocks/$script" | sed -E "$no_python" |
       sed -E 's/--paths (1000000|100000)\b/--paths 3000/; s/--paths-per-point (2000|1000)\b/--paths-per-point 200/;
               s/--points 50\b/--points 10/' >"$tmp/block.sh"
     commands=$((commands + $(grep -Ec '^(build/)?wipeout |^h5dump |^/usr/bin/python3 |^for ' "$tmp/block.sh" || true)))
