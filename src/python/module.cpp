@@ -25,6 +25,7 @@
 #include "wipeout/driver.h"
 #include "wipeout/error.h"
 #include "wipeout/liq_price.h"
+#include "wipeout/market_inputs.h"
 #include "wipeout/parameter.h"
 #include "wipeout/path_outputs.h"
 #include "wipeout/results_file.h"
@@ -174,10 +175,9 @@ py::dict path(const Scenario& scenario, std::uint64_t seed, std::uint64_t index,
     std::size_t cohorts = 0;
     {
         const py::gil_scoped_release release;
-        const TierTable tiers =
-            scenario.run().tiers.empty() ? TierTable::btc_default() : TierTable::load(scenario.run().tiers);
+        const MarketInputs inputs = MarketInputs::load(scenario.run());
         const CascadeParams params = scenario.sample(seed, index, values);
-        CascadeEngine engine(tiers, EngineOptions{check});
+        CascadeEngine engine(inputs.tiers, inputs.history_or_null(), EngineOptions{check});
         out = engine.run(params, seed, index, &trace);
         cohorts = engine.last_cohort_count();
     }
@@ -357,6 +357,7 @@ PYBIND11_MODULE(_core, m) {
         .def_property_readonly("paths", [](const Scenario& s) { return s.run().paths; })
         .def_property_readonly("seed", [](const Scenario& s) { return s.run().seed; })
         .def_property_readonly("tiers", [](const Scenario& s) { return s.run().tiers.string(); })
+        .def_property_readonly("history", [](const Scenario& s) { return s.run().history.string(); })
         // Range-checked by the package (as the CLI's --paths and --seed are); a seed above 2^63 has no TOML form.
         .def("set_paths", [](Scenario& s, std::uint64_t n) { s.run().paths = n; })
         .def("set_seed", [](Scenario& s, std::uint64_t seed) { s.run().seed = seed; })

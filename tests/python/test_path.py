@@ -11,17 +11,21 @@ import wipeout
 from conftest import SOURCE_DIR
 
 SCENARIO = SOURCE_DIR / "experiments" / "weekend_air_pocket.toml"
+HISTORY = SOURCE_DIR / "experiments" / "history" / "2021-05-19_china_ban.toml"  # [run] history: price bars
 
 
 def same(a, b):
     return a == b or (isinstance(a, float) and math.isnan(a) and b is None)
 
 
-def test_path_is_the_clis(cli, tmp_path):
+@pytest.mark.parametrize("scenario, overrides", [(SCENARIO, {"shock.size": 0.12}),
+                                                 (HISTORY, {"shock.size": 0.12, "history.enabled": True})],
+                         ids=["weekend", "history"])
+def test_path_is_the_clis(cli, tmp_path, scenario, overrides):
     trace_file = tmp_path / "trace.csv"
-    want = cli.json("path", SCENARIO, "--index", 5, "--seed", 42, "--set", "shock.size=0.12",
-                    "--trace", trace_file)
-    p = wipeout.path(5, seed=42, scenario=SCENARIO, set={"shock.size": 0.12})
+    sets = [a for k, v in overrides.items() for a in ("--set", f"{k}={str(v).lower()}")]
+    want = cli.json("path", scenario, "--index", 5, "--seed", 42, *sets, "--trace", trace_file)
+    p = wipeout.path(5, seed=42, scenario=scenario, set=overrides)
     assert (p.index, p.seed) == (want["index"], want["seed"])
     assert list(p.outputs.index) == list(want["outputs"])
     for name, value in want["outputs"].items():

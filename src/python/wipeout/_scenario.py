@@ -201,6 +201,11 @@ class Scenario:
         return self._impl.tiers
 
     @property
+    def history(self):
+        """[run] history: the price-history CSV's absolute path, or '' for none."""
+        return self._impl.history
+
+    @property
     def source(self):
         """Where the scenario came from, and its overrides."""
         return self._impl.source
