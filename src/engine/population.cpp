@@ -143,13 +143,13 @@ void history_rows_from_bars(const CascadeParams& p, const PriceHistory& history,
             points.push_back({age, std::log(prices[k] / last), 0.25 * d / 86400.0 * std::exp(-hazard * age)});
         }
     }
-    // The grid in y = -x, entries ascending (y descending), aligned on multiples of w.
+    // The grid in y = -x, entries ascending (y descending), cells centred on multiples of w (P0 is a centre).
     double x_lo = 0, x_hi = 0;
     for (const Point& q : points) {
         x_lo = std::min(x_lo, q.x);
         x_hi = std::max(x_hi, q.x);
     }
-    const double y_hi = std::ceil(-x_lo / w + 0.5) * w, y_lo = std::floor(-x_hi / w - 0.5) * w;
+    const double y_hi = (std::ceil(-x_lo / w) + 0.5) * w, y_lo = (std::floor(-x_hi / w) - 0.5) * w;
     const auto ne = static_cast<std::size_t>(std::llround((y_hi - y_lo) / w));
     h.entries.resize(ne);
     for (std::size_t e = 0; e < ne; ++e) h.entries[e] = p.reference_price * std::exp(-(y_hi - (static_cast<double>(e) + 0.5) * w));

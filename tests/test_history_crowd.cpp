@@ -1,0 +1,197 @@
+// M6 from the market's history: the Brownian closed form against a brute-force simulation of histories, the
+// crowd given bars against a hand count, the price-history file's errors, and what the crowd changes in a path.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "wipeout/cascade_engine.h"
+#include "wipeout/error.h"
+#include "wipeout/population.h"
+#include "wipeout/price_history.h"
+#include "wipeout/tiers.h"
+
+using namespace wipeout;
+
+namespace {
+
+CascadeParams history_params() {
+    CascadeParams p;
+    p.history_enabled = true;
+    p.history_volatility_annual = 0.6;
+    p.history_drift_annual = -1.5;  // a falling history: the asymmetric case
+    p.history_hold_days = 4.0;
+    p.history_bin_width = 0.002;
+    p.leverage_bins = 25;
+    p.size_classes = 1;
+    return p;
+}
+
+// The run of the given side whose leverage is nearest `leverage`.
+std::size_t run_near(const Population& pop, Side side, double leverage) {
+    const auto& runs = side == Side::Long ? pop.long_runs : pop.short_runs;
+    std::size_t best = 0;
+    for (std::size_t k = 1; k < runs.size(); ++k)
+        if (std::abs(std::log(runs[k].leverage / leverage)) < std::abs(std::log(runs[best].leverage / leverage)))
+            best = k;
+    return best;
+}
+
+}  // namespace
+
+TEST_CASE("the Brownian history's crowd equals a brute-force simulation of histories", "[population][M6][history]") {
+    // Positions opened at exponential ages (hazard 1 / hold) on a Brownian motion with drift; one survives when
+    // the path's low (long) or high (short) since its opening stayed beyond its liquidation price. Sampled
+    // exactly: the increment, then the extreme of the Brownian bridge between its ends. The closed form's
+    // surviving density over y = log(P0 / entry), weighted as the engine weights quantity (exp(y)), must match
+    // the simulation's histogram cell by cell, and the surviving share of the flow must match too.
+    const CascadeParams p = history_params();
+    PopulationScratch scratch;
+    Population pop;
+    build_population(p, TierTable::btc_default(), scratch, pop);
+    const double sigma = p.history_volatility_annual / std::sqrt(365.0), mu = p.history_drift_annual / 365.0;
+    for (const Side side : {Side::Long, Side::Short}) {
+        for (const double leverage : {5.0, 20.0}) {
+            const std::size_t k = run_near(pop, side, leverage);
+            const CohortRun& run = (side == Side::Long ? pop.long_runs : pop.short_runs)[k];
+            const double b = std::log(run.ratio);
+            // The model: per grid cell, the run's share (its quantity over the quantity the flow opened there).
+            const std::size_t ne = pop.entries.size();
+            std::vector<double> model(ne, 0.0), opened(ne, 0.0);
+            double model_total = 0, opened_total = 0;
+            for (std::size_t e = 0; e < ne; ++e) opened_total += opened[e] = pop.entry_weights[e];
+            for (std::size_t e = run.first_alive; e < run.last_alive; ++e) {
+                const double removal = (side == Side::Long ? pop.long_removal : pop.short_removal)[e];
+                model_total += model[e] = pop.entry_weights[e] - run.removed * removal;
+            }
+            // The simulation, on the same grid (y of a cell: entries ascend, y = log(P0 / entry) descends).
+            std::mt19937_64 rng(side == Side::Long ? 11 : 12);
+            std::exponential_distribution<double> age_of(p.history_hold_days > 0 ? 1.0 / p.history_hold_days : 1.0);
+            std::normal_distribution<double> z;
+            std::uniform_real_distribution<double> u(0.0, 1.0);
+            std::vector<double> simulated(ne, 0.0), all(ne, 0.0);
+            double simulated_total = 0, all_total = 0;
+            const double y_top = std::log(p.reference_price / pop.entries.front());
+            const double w = p.history_bin_width;
+            constexpr int kSamples = 400000;
+            for (int i = 0; i < kSamples; ++i) {
+                const double a = age_of(rng);
+                const double x = mu * a + sigma * std::sqrt(a) * z(rng);  // log(P0 / entry) = the increment
+                const double bridge = std::sqrt(x * x - 2.0 * sigma * sigma * a * std::log(u(rng)));
+                const double extreme = side == Side::Long ? 0.5 * (x - bridge) : 0.5 * (x + bridge);
+                const double cell = std::floor((y_top + 0.5 * w - x) / w);
+                if (cell < 0 || cell >= static_cast<double>(ne)) continue;
+                const auto e = static_cast<std::size_t>(cell);
+                const double q = std::exp(x);
+                all[e] += q;
+                all_total += q;
+                if (side == Side::Long ? extreme > b : extreme < b) {
+                    simulated[e] += q;
+                    simulated_total += q;
+                }
+            }
+            INFO((side == Side::Long ? "long " : "short ") << leverage << "x, log ratio " << b);
+            // The surviving share of the flow (the model's grid spans 7 decay lengths: its tails are negligible).
+            CHECK(model_total / opened_total == Approx(simulated_total / all_total).epsilon(0.02));
+            // Cell by cell: the total variation distance between the two surviving distributions.
+            double tv = 0;
+            for (std::size_t e = 0; e < ne; ++e) tv += std::abs(model[e] / model_total - simulated[e] / simulated_total);
+            CHECK(0.5 * tv < 0.03);
+        }
+    }
+}
+
+TEST_CASE("a given history's crowd: every later low removes the longs whose liquidation price it crossed",
+          "[population][M6][history]") {
+    // Day 1 flat at 100; day 2 dips to 90 and closes at 100 (an up bar by its close: open, low, high, close).
+    // A 20x long opened at 100 before the dip was liquidated by it; one opened at the low or after survives; a 5x
+    // long survives wherever it was opened. The opening flow: a quarter of a day at each of a bar's four points,
+    // weighted exp(-age / hold).
+    const PriceHistory bars = PriceHistory::parse_csv(
+        "date,open,high,low,close\n2024-01-01,100,100,100,100\n2024-01-02,100,100,90,100\n", "test");
+    CascadeParams p = history_params();
+    p.reference_price = 100.0;
+    p.history_hold_days = 2.0;
+    p.history_bin_width = 0.004;
+    PopulationScratch scratch;
+    Population pop;
+    build_population(p, TierTable::btc_default(), scratch, pop, &bars);
+    const std::size_t lo = run_near(pop, Side::Long, 5.0), hi = run_near(pop, Side::Long, 20.0);
+    REQUIRE(pop.long_runs[hi].leverage > 15.0);
+    // The grid cell of 100 and of 90.
+    const auto cell_of = [&](double price) {
+        std::size_t best = 0;
+        for (std::size_t e = 1; e < pop.entries.size(); ++e)
+            if (std::abs(pop.entries[e] - price) < std::abs(pop.entries[best] - price)) best = e;
+        return best;
+    };
+    const std::size_t at100 = cell_of(100.0), at90 = cell_of(90.0);
+    const auto weight = [](double age_days) { return std::exp(-age_days / 2.0); };
+    // Ages in days at the points (end of day 2 is age 0): day 1 at 2, 5/3, 4/3, 1; day 2 at 1, 2/3, 1/3, 0.
+    const double all_at_100 = weight(2) + weight(5.0 / 3) + weight(4.0 / 3) + weight(1) + weight(1) +
+                              weight(1.0 / 3) + weight(0);  // day 2's low point is at 90
+    const double after_the_low = weight(1.0 / 3) + weight(0);
+    const auto share = [&](std::size_t k, std::size_t e) {
+        return pop.cohort(Side::Long, k, e).qty / (pop.long_runs[k].weight * pop.long_qty_per_weight);
+    };
+    CHECK(share(hi, at100) / share(lo, at100) == Approx(after_the_low / all_at_100).epsilon(1e-12));
+    CHECK(share(hi, at90) == Approx(share(lo, at90)).epsilon(1e-12));  // opened at the low: both survive
+    CHECK(share(lo, at100) > 0);
+    // Nothing is open past its liquidation price at P0, and the crowd carries the OI.
+    double notional = 0;
+    for (std::size_t k = 0; k < pop.long_runs.size(); ++k) {
+        for (auto e = pop.long_runs[k].first_alive; e < pop.long_runs[k].last_alive; ++e) {
+            const Cohort c = pop.cohort(Side::Long, k, e);
+            CHECK(c.liquidation_price < p.reference_price);
+            notional += c.qty * p.reference_price;
+        }
+    }
+    CHECK(notional == Approx(p.oi_to_depth * p.depth_1pct * p.long_share).epsilon(1e-9));
+}
+
+TEST_CASE("price-history files: bad input names the file, the line and the value", "[history][input]") {
+    const auto refused = [](const char* text, const char* what) {
+        try {
+            PriceHistory::parse_csv(text, "bars.csv");
+        } catch (const InputError& e) {
+            INFO(e.what());
+            CHECK(std::string(e.what()).find(what) != std::string::npos);
+            return true;
+        }
+        return false;
+    };
+    CHECK(refused("date,open,high,low\n", "bars.csv:1: header: column 'close' is missing"));
+    CHECK(refused("date,open,high,low,close\n2024-13-01,1,1,1,1\n", "bars.csv:2: column 'date': '2024-13-01'"));
+    CHECK(refused("date,open,high,low,close\n2024-01-01,1,1,-1,1\n", "bars.csv:2: column 'low': '-1'"));
+    CHECK(refused("date,open,high,low,close\n2024-01-01,1,1,1,nan\n", "column 'close': 'nan'"));
+    CHECK(refused("date,open,high,low,close\n2024-01-01,10,11,10.5,10.8\n", "bars.csv:2: low 10.5 and high 11"));
+    CHECK(refused("date,open,high,low,close\n2024-01-02,1,1,1,1\n2024-01-01,1,1,1,1\n", "bars.csv:3: bars must ascend"));
+    CHECK(refused("date,open,high,low,close\n", "bars.csv: no bars"));
+    const PriceHistory h = PriceHistory::parse_csv(
+        "# a comment\ntime,close,open,high,low,volume\n0,10,10,11,9,5\n3600,10.5,10,11,10,1\n", "bars.csv");
+    REQUIRE(h.bars().size() == 2);
+    CHECK(h.bars()[1].time_s == 3600.0);
+    CHECK(h.bars()[1].close == 10.5);
+    CHECK(PriceHistory::parse_csv("date,open,high,low,close\n2024-03-01T12:30,1,1,1,1\n", "b").bars()[0].time_s ==
+          1709296200.0);
+}
+
+TEST_CASE("the history's crowd liquidates longs on a small move that the clearance's crowd sits through",
+          "[engine][M6][history]") {
+    // A 2.5% shock: inside the classic crowd's 5.3% clearance nothing is liquidated; the crowd a history leaves
+    // has fresh, highly leveraged positions near the price, and a few of them are taken over.
+    CascadeParams p;
+    p.shock_size = 0.025;
+    p.clearance = 0.053;
+    p.volatility_annual = 0.0;
+    p.venue_noise = 0.0;
+    p.shorts_enabled = false;
+    CascadeEngine engine(TierTable::btc_default(), EngineOptions{true});
+    const PathOutputs classic = engine.run(p, 1, 0);
+    p.history_enabled = true;
+    const PathOutputs history = engine.run(p, 1, 0);
+    CHECK(classic.liquidated_long_notional == 0.0);
+    CHECK(history.liquidated_long_notional > 0.0);
+    CHECK(history.liquidated_oi_fraction < 0.2);  // a few, not a cascade through the crowd
+}
