@@ -17,8 +17,8 @@
 #include "wipeout/cascade_engine.h"
 #include "wipeout/error.h"
 #include "wipeout/parameter.h"
+#include "wipeout/replay.h"
 #include "wipeout/scenario.h"
-#include "wipeout/market_inputs.h"
 
 namespace wipeout::cli {
 namespace {
@@ -69,14 +69,11 @@ void run_path(const PathArgs& a) {
     Scenario scenario = a.scenario_file.empty() ? Scenario::builtin() : Scenario::load(a.scenario_file);
     for (const auto& assignment : a.overrides) scenario.set(assignment);
     const std::uint64_t seed = a.seed_opt->count() ? a.seed : scenario.run().seed;
-    const MarketInputs inputs = MarketInputs::load(scenario.run());
-
+    const ReplayedPath replayed = replay_path(scenario, seed, a.index, a.check, !a.trace_file.empty());
     const auto specs = parameter_specs();
-    std::vector<double> values(specs.size());
-    const CascadeParams params = scenario.sample(seed, a.index, values);
-    CascadeEngine engine(inputs.tiers, inputs.history_or_null(), EngineOptions{a.check});
-    PathTrace trace;
-    const PathOutputs out = engine.run(params, seed, a.index, a.trace_file.empty() ? nullptr : &trace);
+    const std::vector<double>& values = replayed.parameters;
+    const PathOutputs& out = replayed.outputs;
+    const PathTrace& trace = replayed.trace;
     if (!a.trace_file.empty()) write_trace(a.trace_file, trace, a.force);
 
     std::string text;
@@ -96,7 +93,7 @@ void run_path(const PathArgs& a) {
         text += "}}\n";
     } else {
         text += fmt::format("path {} of seed {} ({}, {} cohorts)\n\nparameters\n", a.index, seed, scenario.source(),
-                            engine.last_cohort_count());
+                            replayed.cohorts);
         for (std::size_t i = 0; i < specs.size(); ++i) {
             const std::string shown = specs[i].kind == ParameterKind::Choice ? parameter_value(specs[i], values[i]) : fmt::format("{:.10g}", values[i]);
             text += fmt::format("  {:<36} {:>16} {}\n", specs[i].key, shown, specs[i].unit);

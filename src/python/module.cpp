@@ -25,9 +25,9 @@
 #include "wipeout/driver.h"
 #include "wipeout/error.h"
 #include "wipeout/liq_price.h"
-#include "wipeout/market_inputs.h"
 #include "wipeout/parameter.h"
 #include "wipeout/path_outputs.h"
+#include "wipeout/replay.h"
 #include "wipeout/results_file.h"
 #include "wipeout/scenario.h"
 #include "wipeout/tiers.h"
@@ -169,30 +169,24 @@ py::dict run(const Scenario& scenario_in, const RunArgs& a, const py::object& pr
 
 // One path replayed with its trace, as `wipeout path` computes it.
 py::dict path(const Scenario& scenario, std::uint64_t seed, std::uint64_t index, bool check) {
-    std::vector<double> values(parameter_specs().size());
-    PathTrace trace;
-    PathOutputs out;
-    std::size_t cohorts = 0;
+    ReplayedPath r;
     {
         const py::gil_scoped_release release;
-        const MarketInputs inputs = MarketInputs::load(scenario.run());
-        const CascadeParams params = scenario.sample(seed, index, values);
-        CascadeEngine engine(inputs.tiers, inputs.history_or_null(), EngineOptions{check});
-        out = engine.run(params, seed, index, &trace);
-        cohorts = engine.last_cohort_count();
+        r = replay_path(scenario, seed, index, check, true);
     }
     const auto outputs = output_specs();
     py::array_t<double> output_values(static_cast<py::ssize_t>(outputs.size()));
-    for (std::size_t i = 0; i < outputs.size(); ++i) output_values.mutable_at(i) = out.*outputs[i].member;
+    for (std::size_t i = 0; i < outputs.size(); ++i) output_values.mutable_at(i) = r.outputs.*outputs[i].member;
     const auto columns = trace_columns();
-    py::array_t<double> rows({static_cast<py::ssize_t>(trace.rows.size()), static_cast<py::ssize_t>(columns.size())});
-    auto r = rows.mutable_unchecked<2>();
-    for (std::size_t i = 0; i < trace.rows.size(); ++i) {
-        const auto v = trace_values(trace.rows[i]);
-        for (std::size_t c = 0; c < v.size(); ++c) r(i, c) = v[c];
+    py::array_t<double> rows(
+        {static_cast<py::ssize_t>(r.trace.rows.size()), static_cast<py::ssize_t>(columns.size())});
+    auto cells = rows.mutable_unchecked<2>();
+    for (std::size_t i = 0; i < r.trace.rows.size(); ++i) {
+        const auto v = trace_values(r.trace.rows[i]);
+        for (std::size_t c = 0; c < v.size(); ++c) cells(i, c) = v[c];
     }
-    return py::dict(py::arg("parameters") = py::array_t<double>(values.size(), values.data()),
-                    py::arg("outputs") = output_values, py::arg("trace") = rows, py::arg("cohorts") = cohorts);
+    return py::dict(py::arg("parameters") = py::array_t<double>(r.parameters.size(), r.parameters.data()),
+                    py::arg("outputs") = output_values, py::arg("trace") = rows, py::arg("cohorts") = r.cohorts);
 }
 
 LiqPricePlan liq_price_plan(const std::string& venue, double fee, const std::vector<std::string>& given,
