@@ -73,3 +73,27 @@ def test_progress_reports():
     wipeout.run(paths=300, threads=2, chunk_paths=100, progress=seen.append, progress_interval=0.05)
     assert seen and seen[-1].paths_done == seen[-1].paths_total == 300
     assert all(isinstance(p, wipeout.RunProgress) for p in seen)
+
+
+def test_the_gil_is_released_while_paths_run():
+    import threading
+
+    ticks = []
+    done = threading.Event()
+
+    def count():
+        while not done.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.01)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        start = time.perf_counter()
+        wipeout.run(paths=1500, threads=1, chunk_paths=1500)  # one chunk: no return to Python in between
+        end = time.perf_counter()
+    finally:
+        done.set()
+        counter.join()
+    during = [t for t in ticks if start < t < end]
+    assert len(during) >= 0.25 * (end - start) / 0.01, (len(during), end - start)  # sleeps overshoot under load
