@@ -4,9 +4,38 @@
 # costs per path (bench_driver: parameter sampling, chunk compression and writing, summary).
 #   scripts/bench_run.sh           full (the 10^6-path run takes a while)
 #   scripts/bench_run.sh --quick   10^3, 10^4, 10^5 paths
+#   scripts/bench_run.sh --compare OLD NEW [PATHS [REPS [RUN ARGS...]]]
+#                                  two binaries on the default scenario with 2 threads, interleaved (old, new,
+#                                  old, ...; REPS each, default 7, of PATHS paths, default 20000): paths/s of each
+#                                  run, then the ratio new/old of the medians and of the best runs. Extra run
+#                                  arguments after the numbers compare on another scenario or --set.
 # WIPEOUT=/path/to/wipeout uses that binary; otherwise scripts/build.sh release builds one.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+if [[ "${1:-}" == "--compare" ]]; then
+  old=${2:?--compare needs two binaries}; new=${3:?--compare needs two binaries}
+  paths=${4:-20000}; reps=${5:-7}
+  extra=("${@:6}")
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' EXIT
+  rate() { "$1" run "${extra[@]}" --paths "$paths" --threads 2 --seed 1 -o "$out/bench.h5" --force -q |
+           sed -E 's/.*\(([0-9]+) paths\/s.*/\1/'; }
+  echo "paths/s, default scenario${extra[*]:+ ${extra[*]}}, $paths paths, 2 threads, interleaved"
+  printf "%-6s %-12s %-12s\n" rep old new
+  olds=() news=()
+  for ((i = 1; i <= reps; i++)); do
+    a=$(rate "$old"); b=$(rate "$new")
+    olds+=("$a"); news+=("$b")
+    printf "%-6s %-12s %-12s\n" "$i" "$a" "$b"
+  done
+  python3 - "${olds[*]}" "${news[*]}" <<'EOF'
+import statistics, sys
+old, new = ([float(x) for x in a.split()] for a in sys.argv[1:3])
+print(f"median old {statistics.median(old):.0f}, new {statistics.median(new):.0f}: new/old {statistics.median(new) / statistics.median(old):.3f}")
+print(f"best   old {max(old):.0f}, new {max(new):.0f}: new/old {max(new) / max(old):.3f}")
+EOF
+  exit 0
+fi
 sizes=(10000 100000 1000000)
 thread_paths=20000
 if [[ "${1:-}" == "--quick" ]]; then
