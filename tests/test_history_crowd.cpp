@@ -195,3 +195,31 @@ TEST_CASE("the history's crowd liquidates longs on a small move that the clearan
     CHECK(history.liquidated_long_notional > 0.0);
     CHECK(history.liquidated_oi_fraction < 0.2);  // a few, not a cascade through the crowd
 }
+
+TEST_CASE("the crowd's renewal during the path: positions opened near the trough are squeezed by the bounce",
+          "[engine][M6][history]") {
+    // A 6% shock, mostly transient, then the V-bounce: with renewal, shorts opened at the low prices of the fall
+    // (and longs opened on the way down) have liquidation prices the bounce and the fall cross; without it, only
+    // M12's momentum shorts (switched off here) and the crowd of t = 0 can be liquidated.
+    CascadeParams p;
+    p.history_enabled = true;
+    p.shock_size = 0.06;
+    p.shock_permanent_share = 0.1;
+    p.volatility_annual = 0.0;
+    p.venue_noise = 0.0;
+    p.shorts_enabled = false;
+    p.history_hold_days = 1.0;
+    CascadeEngine engine(TierTable::btc_default(), EngineOptions{true});
+    const PathOutputs without = engine.run(p, 3, 0);
+    p.history_renewal = true;
+    const PathOutputs with = engine.run(p, 3, 0);
+    CHECK(with.liquidated_short_notional > 1.05 * without.liquidated_short_notional);
+    CHECK(with.liquidated_long_notional > without.liquidated_long_notional);
+    CHECK(with.conservation_error < 1e-12);
+    // Off without a history: the flow is the history's.
+    p.history_enabled = false;
+    const PathOutputs grid = engine.run(p, 3, 0);
+    p.history_renewal = false;
+    const PathOutputs grid_off = engine.run(p, 3, 0);
+    CHECK(grid.liquidated_short_notional == grid_off.liquidated_short_notional);
+}

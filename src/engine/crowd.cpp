@@ -1,5 +1,8 @@
 #include "crowd.h"
 
+#include <algorithm>
+#include <limits>
+
 namespace wipeout::engine {
 
 Crowd::Crowd(const Population& population, Buffers& buffers, std::uint64_t population_version,
@@ -12,6 +15,52 @@ Crowd::Crowd(const Population& population, Buffers& buffers, std::uint64_t popul
     init(Side::Long, reuse, reference_price);
     init(Side::Short, reuse, reference_price);
     buffers.version = population_version;
+}
+
+void Crowd::set_renewal(Side side, double notional_per_s) {
+    Renewal& r = renewal_[side == Side::Long ? 0 : 1];
+    r.levels.clear();
+    // Runs come by leverage level, then size class: one level per leverage, its heaviest class's bracket.
+    double total = 0, level_weight = 0, best = -1;
+    for (const CohortRun& k : runs(side)) {
+        total += k.weight;
+        if (r.levels.empty() || k.leverage != r.levels.back().leverage) {
+            if (!r.levels.empty()) r.levels.back().share = level_weight;
+            r.levels.push_back({k.ratio, k.leverage, k.position_notional, 0, k.tier, k.size_class});
+            level_weight = 0;
+            best = -1;
+        }
+        level_weight += k.weight;
+        if (k.weight > best) {
+            best = k.weight;
+            r.levels.back() = {k.ratio, k.leverage, k.position_notional, 0, k.tier, k.size_class};
+        }
+    }
+    if (!r.levels.empty()) r.levels.back().share = level_weight;
+    for (auto& l : r.levels) l.share /= total;
+    r.notional_per_s = notional_per_s;
+    r.highest_ratio = 0;
+    r.lowest_ratio = std::numeric_limits<double>::infinity();
+    for (const auto& l : r.levels) {
+        r.highest_ratio = std::max(r.highest_ratio, l.ratio);
+        r.lowest_ratio = std::min(r.lowest_ratio, l.ratio);
+    }
+}
+
+void Crowd::file_renewal(Side side) {
+    Renewal& r = renewal_[side == Side::Long ? 0 : 1];
+    if (!(r.qty > 0)) return;
+    const double entry = r.entry_value / r.qty;
+    for (const auto& l : r.levels) {
+        const Cohort c{entry * l.ratio, entry,      r.qty * l.share, l.position_notional / entry,
+                       l.leverage,      l.size_class, l.tier,         0};
+        if (side == Side::Long) {
+            file<Side::Long>(c);
+        } else {
+            file<Side::Short>(c);
+        }
+    }
+    r.qty = r.entry_value = 0;
 }
 
 void Crowd::init(Side side, bool reuse, double reference_price) {

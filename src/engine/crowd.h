@@ -3,6 +3,7 @@
 // them. The grid's cohorts are never materialized: each (leverage, size) run keeps a frontier (its next entry
 // level to trigger) filed in the queue; explicit and re-entered cohorts (partial cuts' rests, M12's shorts)
 // live in a pool of slots. ADL (adl.h) takes shares of positions from here.
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <utility>
@@ -56,6 +57,24 @@ struct SideBook {
     }
 };
 
+/// The crowd's renewal during the path (history.renewal): the opening flow that built the crowd goes on at the
+/// price of the moment, split over the leverage levels as it was (each level with its heaviest size class).
+/// While the price stays within kBand of where a band opened, the flow accumulates into one entry; when the price
+/// leaves the band or the band's first liquidation price is crossed, the band becomes one cohort per level, filed
+/// with the others. A band still opening is not yet in ADL's queue: its entry is within kBand of the mark, so it
+/// holds almost no profit to rank.
+struct Renewal {
+    static constexpr double kBand = 0.005;
+    struct Level {
+        double ratio, leverage, position_notional, share;
+        std::uint8_t tier, size_class;
+    };
+    std::vector<Level> levels;  // empty: no renewal on this side
+    double notional_per_s = 0;
+    double highest_ratio = 0, lowest_ratio = 0;  // the levels' extremes: the band's first liquidation price
+    double anchor = 0, qty = 0, entry_value = 0;  // the band now opening
+};
+
 class Crowd {
   public:
     /// What a path's crowd reuses from the path before (never its values).
@@ -69,19 +88,35 @@ class Crowd {
     Crowd(const Population& population, Buffers& buffers, std::uint64_t population_version,
           double reference_price, double short_position_notional);
 
-    /// Whether the mark has crossed anything: two comparisons (and one for the M12 shorts still opening).
-    bool crossed_by(double mark) const {
-        return longs_.queue.max_key() >= trigger_key<Side::Long>(mark) ||
-               shorts_.queue.max_key() >= trigger_key<Side::Short>(mark) ||
-               (open_short_.qty > 0 && mark >= open_short_.liquidation_price);
-    }
+    /// Whether the mark has crossed anything: two comparisons (and one for the M12 shorts still opening, and one
+    /// per side for a renewal band still opening).
+    bool crossed_by(double mark) const { return longs_crossed_by(mark) || shorts_crossed_by(mark); }
     bool longs_crossed_by(double mark) const {
-        return longs_.queue.max_key() >= trigger_key<Side::Long>(mark);
+        return longs_.queue.max_key() >= trigger_key<Side::Long>(mark) ||
+               (renewal_[0].qty > 0 && mark <= renewal_first_liquidation(Side::Long));
     }
     bool shorts_crossed_by(double mark) const {
         return shorts_.queue.max_key() >= trigger_key<Side::Short>(mark) ||
-               (open_short_.qty > 0 && mark >= open_short_.liquidation_price);
+               (open_short_.qty > 0 && mark >= open_short_.liquidation_price) ||
+               (renewal_[1].qty > 0 && mark >= renewal_first_liquidation(Side::Short));
     }
+
+    /// The crowd's renewal (history.renewal): new positions opened at `price` during a step of dt.
+    void renew(double dt, double price) {
+        for (const Side side : {Side::Long, Side::Short}) {
+            Renewal& r = renewal_[side == Side::Long ? 0 : 1];
+            if (r.levels.empty()) continue;
+            if (r.qty > 0 && std::abs(price - r.anchor) >= Renewal::kBand * r.anchor) file_renewal(side);
+            if (r.qty == 0) r.anchor = price;
+            const double notional = r.notional_per_s * dt;
+            r.qty += notional / price;
+            r.entry_value += notional;
+        }
+    }
+    /// Sets up the renewal of one side: `notional_per_s` of new positions split over the leverage levels of the
+    /// population's runs as their weights are.
+    void set_renewal(Side side, double notional_per_s);
+    bool renewing() const { return !renewal_[0].levels.empty() || !renewal_[1].levels.empty(); }
 
     /// Hands every position of side S the mark has crossed to `engine`: a grid run's crossed block at once
     /// (engine.take_block) when the engine closes it whole, else cohort by cohort (engine.take_over, which
@@ -129,12 +164,18 @@ class Crowd {
     }
     template <Side S, class Engine>
     [[gnu::always_inline]] inline void take_grid_run(std::uint32_t run, double mark, Engine& engine);
+    double renewal_first_liquidation(Side side) const {
+        const Renewal& r = renewal_[side == Side::Long ? 0 : 1];
+        return r.entry_value / r.qty * (side == Side::Long ? r.highest_ratio : r.lowest_ratio);
+    }
+    void file_renewal(Side side);
 
     const Population& pop_;
     SideBook& longs_;
     SideBook& shorts_;
     Cohort open_short_{};  // M12 shorts still accumulating in the current price band (qty 0: none)
     double short_position_notional_;
+    std::array<Renewal, 2> renewal_;  // longs, shorts
 };
 
 template <Side S, class Engine>
@@ -196,6 +237,9 @@ void Crowd::take_grid_run(std::uint32_t k, double mark, Engine& engine) {
 
 template <Side S, class Engine>
 void Crowd::take_crossed(double mark, Engine& engine) {
+    const Renewal& r = renewal_[S == Side::Long ? 0 : 1];
+    if (r.qty > 0 && (S == Side::Long ? mark <= renewal_first_liquidation(S) : mark >= renewal_first_liquidation(S)))
+        file_renewal(S);  // the band's cohorts join the queue, which takes the crossed ones below
     SideBook& b = book(S);
     b.queue.take_at_or_above(
         trigger_key<S>(mark), [&](std::uint32_t item) __attribute__((always_inline)) {

@@ -33,6 +33,11 @@ PathSimulation::PathSimulation(const CascadeParams& p, const TierTable& tiers,
       record_(buffers.record, tracing),
       trade_(p.reference_price) {
     counters_ = EngineCounters{};
+    if (p.history_enabled && p.history_renewal) {  // the opening flow that replaces what closes, 1 / hold a day
+        const double per_s = 1.0 / (p.history_hold_days * 86400.0);
+        crowd_.set_renewal(Side::Long, population.long_oi * per_s);
+        crowd_.set_renewal(Side::Short, population.short_oi * per_s);
+    }
 }
 
 PathOutputs PathSimulation::run() {
@@ -74,6 +79,7 @@ void PathSimulation::step(double t, double dt) {
     const double new_shorts = flows_.trade(dt, shock_.sell_flow(shock), memory_, depth_);  // M1, M12, M11
     trade_ = book.price(V);
     if (new_shorts > 0) flows_.open_shorts(new_shorts, V, trade_, crowd_);
+    crowd_.renew(dt, trade_);                                                     // M6 during the path
     venues_.update(book, V, trade_, decays);                              // M5: venues, index
     engine_.waves(t, dt, V, trade_, venues_, book, crowd_, settlement_);  // M7-M10: mark, cascade
     memory_.update(fundamental_.log_value() + venues_.perp_gap(book.displacement()),

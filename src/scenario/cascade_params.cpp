@@ -116,6 +116,7 @@ const std::array kSpecs = std::to_array<ParameterSpec>({
     {"history.drift_annual", K::Real, kDefaults.history_drift_annual, -100, 100, "1/yr", "the history's log drift (< 0: the price fell into the present)", REAL(history_drift_annual)},
     {"history.hold_days", K::Real, kDefaults.history_hold_days, 1e-3, 3650, "day", "mean time a position stays open (closing hazard 1 / hold)", REAL(history_hold_days)},
     {"history.bin_width", K::Real, kDefaults.history_bin_width, 1e-4, 0.1, "log", "entry grid spacing in log price", REAL(history_bin_width)},
+    {"history.renewal", K::Flag, 0, 0, 1, "", "the history's opening flow goes on during the path (needs history.enabled)", FLAG(history_renewal)},
     // M10's design (appended for the same reason)
     {"adl.design", K::Choice, 0, 0, 2, "", "who covers what the fund cannot: queue (ranked, at the bankruptcy price), pro-rata (every profitable position the same share of its profit), min-max (the smallest largest haircut)", CHOICE(adl_design, kAdlDesigns, AdlDesign)},
 });
