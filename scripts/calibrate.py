@@ -93,23 +93,15 @@ AT_LEAST = ("any_2_4", "any_4_6", "any_6_8", "any_8_12")
 # and a clearance) is what the default scenario has; --crowd history fits the crowd the market's history leaves
 # (history.enabled: each event's own bars, a Brownian history for the default scenario and the control), with the
 # response curve in the loss.
-FREE_CLASSIC = [
-    ("book.shape", 1.2, 2.0, False),
+_BOOK_AND_FLOWS = [
     ("book.resilience_per_s", 3e-4, 0.03, True),
     ("evaporation.rate.median", 1.0, 40.0, True),
     ("buyers.intensity_per_s", 1e-3, 0.1, True),
     ("shorts.intensity_per_s", 1e-4, 1e-2, True),
-    ("positions.clearance", 0.02, 0.10, False),
 ]
-FREE_HISTORY = [
-    ("book.shape", 1.0, 2.5, False),
-    ("book.resilience_per_s", 3e-4, 0.03, True),
-    ("evaporation.rate.median", 1.0, 40.0, True),
-    ("buyers.intensity_per_s", 1e-3, 0.1, True),
-    ("shorts.intensity_per_s", 1e-4, 1e-2, True),
-    ("history.hold_days", 0.5, 30.0, True),
-    ("positions.leverage_sigma", 0.4, 1.6, False),
-]
+FREE_CLASSIC = [("book.shape", 1.2, 2.0, False), *_BOOK_AND_FLOWS, ("positions.clearance", 0.02, 0.10, False)]
+FREE_HISTORY = [("book.shape", 1.0, 2.5, False), *_BOOK_AND_FLOWS, ("history.hold_days", 0.5, 30.0, True),
+                ("positions.leverage_sigma", 0.4, 1.6, False)]
 FREE = FREE_CLASSIC
 CROWD_SETS = []  # --set for every run of the fit: the crowd model
 
@@ -467,13 +459,16 @@ def main():
     ap.add_argument("--pin-paths", type=int, default=2000, help="paths per event for --pin")
     ap.add_argument("--set", action="append", default=[], help="--set for --pin/--check runs (e.g. to "
                     "show that --set liquidation.enabled=false breaks the calibration)")
-    ap.add_argument("--crowd", choices=("classic", "history"), default="classic",
-                    help="the crowd model the fit is for (history: M6 from the market's history)")
+    ap.add_argument("--crowd", choices=("classic", "history", "history-renewal"), default="classic",
+                    help="the crowd model the fit is for (history: M6 from the market's history; history-renewal: "
+                         "and its opening flow during the path)")
     opts = ap.parse_args()
-    if opts.crowd == "history":
+    if opts.crowd.startswith("history"):
         global FREE
         FREE = FREE_HISTORY
         CROWD_SETS.append("history.enabled=true")
+        if opts.crowd == "history-renewal":
+            CROWD_SETS.append("history.renewal=true")
         WEIGHTS[CONTROL] = 2.0
         WEIGHTS[DEFAULT] = 2.0
     if opts.pin or opts.check:
