@@ -66,6 +66,7 @@ struct EngineCounters {
     std::size_t partial_cuts = 0;  ///< take-overs that cut a position down a bracket instead of closing it
     std::size_t grid_blocks = 0;   ///< runs of crossed grid cohorts taken over in one aggregated step
     std::size_t adl_rounds = 0;    ///< shortfalls sent to ADL (each ranks the opposite side once)
+    std::size_t fund_reruns = 0;   ///< 1 when fund_needed took a re-run of the path with an unlimited fund
 };
 
 class CascadeEngine {

@@ -47,9 +47,14 @@ struct PathOutputs {
     double fund_final = 0;
     double fund_depleted = 0;           ///< flag: the fund could not cover a shortfall
     double fund_depletion_time_s = 0;   ///< from the shock's start; the horizon if never
+    double fund_needed = 0;             ///< smallest initial fund with which the path needs no ADL (quote)
+    double fund_needed_to_oi = 0;       ///< over the initial OI: ADL at fund.initial_to_oi = F iff > F
     double adl_notional = 0;            ///< notional closed by auto-deleveraging
     double adl_haircut = 0;             ///< profit the deleveraged positions gave up (socialized loss)
     double adl_positions = 0;           ///< positions hit by ADL
+    double adl_overshoot = 0;           ///< profit ADL took beyond the shortfall it covered
+    double adl_max_share = 0;           ///< largest single position's share of the haircut (NaN: no haircut)
+    double adl_hhi = 0;                 ///< Herfindahl index of the positions' shares (NaN: no haircut)
     double bad_debt = 0;                ///< shortfall neither the fund nor ADL covered
     double spot_loss_at_trough = 0;     ///< spot holders' mark-to-market loss (index) at its trough, fraction
     double spot_loss_at_end = 0;

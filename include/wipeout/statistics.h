@@ -58,6 +58,20 @@ struct ProportionInterval {
 /// Wilson score interval for `successes` out of `n` trials at normal quantile z (NaN for n = 0).
 ProportionInterval wilson_interval(std::uint64_t successes, std::uint64_t n, double z = kZ95);
 
+/// The normal quantile z with P(|Z| <= z) = level, for a two-sided interval at `level` in (0, 1) (kZ95 at
+/// 0.95).
+double two_sided_z(double level);
+
+/// 1-based ranks [r, s] of the distribution-free interval [x_(r), x_(s)] for the p-quantile of n values:
+/// P(B < r) <= (1 - level) / 2 and P(B >= s) <= (1 - level) / 2 for B ~ Binomial(n, p), so it covers the
+/// quantile with probability at least `level` whatever the distribution. r = 0 or s = n + 1 where the sample
+/// is too small to bound it on that side. The report's quantile_ci_ranks (scripts/report/report_stats.py)
+/// gives the same ranks.
+struct RankInterval {
+    std::uint64_t r, s;
+};
+RankInterval quantile_interval_ranks(std::uint64_t n, double p, double level);
+
 /// Every statistic of one output. Reorders `values` (selection instead of a full sort: O(n) per
 /// quantile); the results do not depend on that order.
 Summary summarize(std::span<double> values, OutputKind kind, AdverseTail tail);

@@ -1,6 +1,7 @@
 #include "adl.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <string>
 
@@ -13,6 +14,36 @@ Side opposite(Side s) {
     return s == Side::Long ? Side::Short : Side::Long;
 }
 }  // namespace
+
+inline void Adl::record(Side side, std::uint32_t id, std::size_t grid_size, std::size_t pool_size,
+                        double entry, double leverage, double haircut, double positions,
+                        bool same_positions) {
+    const int s = static_cast<int>(side);
+    AdlHit* hit;
+    if (id < grid_size) {
+        hit = &buffers_.grid_hits[s][id];
+    } else if (id - grid_size == pool_size) {
+        hit = &buffers_.opening_hit;  // the M12 cohort still opening
+    } else {
+        auto& pool = buffers_.pool_hits[s];
+        const std::size_t slot = id - grid_size;
+        if (pool.size() <= slot) pool.resize(slot + 1);
+        hit = &pool[slot];
+        if (hit->positions > 0 && (hit->entry != entry || hit->leverage != leverage)) {
+            close(*hit);  // the slot holds another cohort now
+            *hit = {};
+        }
+        hit->entry = entry;
+        hit->leverage = leverage;
+    }
+    hit->haircut += haircut;
+    if (!same_positions) {
+        hit->positions += positions;
+    } else if (positions > hit->positions) {  // a position counts once however often it is hit
+        positions_ += positions - hit->positions;
+        hit->positions = positions;
+    }
+}
 
 double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, double mark, double t) {
     // The opposite side's positions in profit, best-ranked first, closed at the liquidated position's
@@ -28,10 +59,7 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
     const auto& entries = pop.entries;
     const std::size_t ne = entries.size();
     const std::size_t grid_size = runs.size() * ne;
-    if (f.left.empty()) {  // first ADL on this side: track what it takes
-        f.left.assign(grid_size, 1.0);
-        f.emptied.assign(runs.size(), {0, 0});
-    }
+    prepare(f, runs.size(), grid_size, side);
     auto& extra = f.pool;
     const auto score = [&](const Cohort& c) {
         return adl_score_unchecked(ranking_, side, c.entry, mark, c.qty, c.margin());
@@ -97,7 +125,7 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
     ranked.clear();
     handed.clear();
     AdlItem last_handed{std::numeric_limits<double>::infinity(), 0};
-    double matched = 0;
+    double matched = 0, round_haircut = 0;
     while (matched < qty && !queue.empty()) {
         std::pop_heap(queue.begin(), queue.end(), worse);
         const AdlItem top = queue.back();
@@ -123,9 +151,11 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
             handed.push_back(id);
             last_handed = top;
         }
-        double take, position_qty;
+        double take, position_qty, entry, leverage;
         if (id < grid_size) {
             const Cohort base = pop.cohort(side, id / ne, id % ne);
+            entry = base.entry;
+            leverage = base.leverage;
             take = std::min(base.qty * f.left[id], qty - matched);
             f.left[id] -= take / base.qty;
             position_qty = base.position_qty;
@@ -146,11 +176,16 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
             take = std::min(c.qty, qty - matched);
             c.qty -= take;
             position_qty = c.position_qty;
+            entry = c.entry;
+            leverage = c.leverage;
         }
         matched += take;
         positions_ += take / position_qty;
         // The counterparty closes at the bankruptcy price instead of the mark: the profit it gives up.
-        haircut_ += take * (side == Side::Short ? price - mark : mark - price);
+        const double haircut = take * (side == Side::Short ? price - mark : mark - price);
+        haircut_ += haircut;
+        round_haircut += haircut;
+        record(side, id, grid_size, extra.size(), entry, leverage, haircut, take / position_qty, false);
     }
     if (checks_.on) {
         // The order, by brute force: every cohort in profit not handed out ranks below the last one that
@@ -170,7 +205,246 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
     }
     notional_ += matched * price;
     step_notional_ += matched * price;
+    // Each unit closes at the bankruptcy price, which hands over exactly that unit's deficit at the mark: the
+    // queue's overshoot is rounding (docs/model.md, M10).
+    overshoot_ += std::max(
+        0.0, round_haircut - std::max(0.0, matched * (side == Side::Short ? price - mark : mark - price)));
     return matched;
+}
+
+namespace {
+/// The water-filling level by sorting the groups by their cap (min-max's fallback).
+double water_level_by_sort(const std::vector<AdlCandidate>& candidates, double closed, double haircut,
+                           double positions) {
+    std::vector<std::pair<double, double>> caps;  // (cap per position, positions)
+    caps.reserve(candidates.size());
+    for (const AdlCandidate& c : candidates)
+        caps.emplace_back(closed * c.profit_per_unit * c.position_qty, c.qty / c.position_qty);
+    std::sort(caps.begin(), caps.end());
+    double left = haircut;
+    for (const auto& [cap, n] : caps) {
+        if (cap * positions >= left) return positions > 0 ? left / positions : 0.0;
+        left -= cap * n;
+        positions -= n;
+    }
+    return std::numeric_limits<double>::infinity();
+}
+}  // namespace
+
+AdlShare Adl::share(Crowd& crowd, Side liquidated, double qty, double price, double mark, double t) {
+    ++counters_.adl_rounds;
+    const Side side = opposite(liquidated);
+    SideBook& f = crowd.book(side);
+    const auto& runs = crowd.runs(side);
+    const Population& pop = crowd.pop_;
+    const auto& entries = pop.entries;
+    const std::size_t ne = entries.size();
+    const std::size_t grid_size = runs.size() * ne;
+    prepare(f, runs.size(), grid_size, side);
+    auto& extra = f.pool;
+    // Every position in profit at the mark, with its quantity and its profit per unit.
+    const double s = side == Side::Short ? 1.0 : -1.0;  // a short profits from a mark below its entry
+    auto& candidates = buffers_.candidates;
+    candidates.clear();
+    double total_qty = 0, total_profit = 0;
+    const auto consider = [&](std::size_t id, double entry, double cohort_qty, double position_qty) {
+        const double profit = s * (entry - mark);
+        if (cohort_qty > 0 && profit > 0) {
+            candidates.push_back({static_cast<std::uint32_t>(id), cohort_qty, position_qty, profit, 0.0});
+            total_qty += cohort_qty;
+            total_profit += cohort_qty * profit;
+        }
+    };
+    const std::size_t profit_begin =
+        side == Side::Short ? std::upper_bound(entries.begin(), entries.end(), mark) - entries.begin() : 0;
+    const std::size_t profit_end =
+        side == Side::Short ? ne : std::lower_bound(entries.begin(), entries.end(), mark) - entries.begin();
+    for (std::size_t k = 0; k < runs.size(); ++k) {
+        const std::int64_t alive_lo = side == Side::Long ? runs[k].first_alive : f.next[k];
+        const std::int64_t alive_hi = side == Side::Long ? f.next[k] + 1 : runs[k].last_alive;
+        const std::size_t lo = std::max(static_cast<std::size_t>(alive_lo), profit_begin);
+        const std::size_t hi = std::min(static_cast<std::size_t>(alive_hi), profit_end);
+        for (std::size_t e = lo; e < hi; ++e) {
+            const std::size_t id = k * ne + e;
+            if (!(f.left[id] > 0)) continue;
+            const Cohort c = pop.cohort(side, k, e);
+            consider(id, c.entry, c.qty * f.left[id], c.position_qty);
+        }
+    }
+    for (std::size_t i = 0; i < extra.size(); ++i)  // free slots have qty 0
+        consider(grid_size + i, extra[i].entry, extra[i].qty, extra[i].position_qty);
+    if (side == Side::Short && crowd.open_short_.qty > 0) {
+        const Cohort& c = crowd.opening_short();
+        consider(grid_size + extra.size(), c.entry, c.qty, c.position_qty);
+    }
+    AdlShare done;
+    if (!(total_qty > 0)) return done;
+    // The same share of every position's quantity closes; the deficit of what it matches is spread over them,
+    // none giving up more than its closed part's profit (at most `cap` in all).
+    done.matched = std::min(qty, total_qty);
+    const double closed = done.matched >= total_qty ? 1.0 : done.matched / total_qty;
+    done.deficit = done.matched * (s * (price - mark));
+    const double cap = closed * total_profit;
+    done.haircut = std::min(std::max(done.deficit, 0.0), cap);
+    if (design_ == AdlDesign::ProRata) {
+        // Every position gives up the same share of its profit.
+        const double rate = done.haircut / total_profit;
+        for (AdlCandidate& c : candidates) c.haircut = rate * (c.qty * c.profit_per_unit);
+    } else {
+        // Water-filling: every position gives up the same amount, or its closed part's whole profit when that
+        // is less: the level L with sum of n min(cap, L) = haircut, n a group's positions. It minimizes the
+        // largest haircut and the Herfindahl index at once. From L = haircut / positions (below the answer),
+        // each pass caps the groups under the level and spreads what is left over the others: the level only
+        // rises, and it stops when no new group is capped (a few passes; a sort by cap settles a pathological
+        // case).
+        const auto cap_of = [&](const AdlCandidate& c) {
+            return closed * c.profit_per_unit * c.position_qty;
+        };
+        double positions = 0;
+        for (const AdlCandidate& c : candidates) positions += c.qty / c.position_qty;
+        double level = done.haircut / positions;
+        std::size_t capped = 0;
+        for (int pass = 0;; ++pass) {
+            double capped_haircut = 0, capped_positions = 0;
+            std::size_t now_capped = 0;
+            for (const AdlCandidate& c : candidates) {
+                const double group_cap = cap_of(c);
+                if (group_cap < level) {
+                    capped_haircut += (c.qty / c.position_qty) * group_cap;
+                    capped_positions += c.qty / c.position_qty;
+                    ++now_capped;
+                }
+            }
+            if (now_capped == capped) break;
+            capped = now_capped;
+            const double free = positions - capped_positions;
+            if (!(free > 0) || capped == candidates.size()) {
+                level = std::numeric_limits<double>::infinity();  // every group gives its whole cap
+                break;
+            }
+            level = std::max(level, (done.haircut - capped_haircut) / free);
+            if (pass == 64) {
+                level = water_level_by_sort(candidates, closed, done.haircut, positions);
+                break;
+            }
+        }
+        for (AdlCandidate& c : candidates) c.haircut = (c.qty / c.position_qty) * std::min(cap_of(c), level);
+    }
+    if (checks_.on) check_share(crowd, side, qty, mark, done, total_profit, closed, t);
+    // Close the share of every position and keep each one's haircut.
+    const double keep = closed >= 1.0 ? 0.0 : 1.0 - closed;
+    for (const AdlCandidate& c : candidates) {
+        double entry = 0, leverage = 0;
+        if (c.id < grid_size) {
+            f.left[c.id] *= keep;
+        } else {
+            Cohort& cohort = c.id - grid_size < extra.size() ? extra[c.id - grid_size] : crowd.open_short_;
+            cohort.qty *= keep;
+            entry = cohort.entry;
+            leverage = cohort.leverage;
+        }
+        record(side, c.id, grid_size, extra.size(), entry, leverage, c.haircut, c.qty / c.position_qty, true);
+    }
+    notional_ += done.matched * price;
+    step_notional_ += done.matched * price;
+    haircut_ += done.haircut;
+    overshoot_ += std::max(0.0, done.haircut - std::max(0.0, done.deficit));
+    return done;
+}
+
+void Adl::check_share(Crowd& crowd, Side side, double qty, double mark, const AdlShare& done,
+                      double total_profit, double closed, double t) const {
+    // Every position in profit is among the candidates, by brute force over the crowd: the same number and
+    // quantity (pro-rata and min-max hit every one of them).
+    const double s = side == Side::Short ? 1.0 : -1.0;
+    std::size_t in_profit = 0;
+    double in_profit_qty = 0;
+    crowd.for_each_alive(side, [&](const Cohort& c, std::int64_t, std::size_t) {
+        if (c.qty > 0 && s * (c.entry - mark) > 0) {
+            ++in_profit;
+            in_profit_qty += c.qty;
+        }
+    });
+    const auto& candidates = buffers_.candidates;
+    double total_qty = 0, allocated = 0;
+    for (const AdlCandidate& c : candidates) {
+        total_qty += c.qty;
+        allocated += c.haircut;
+    }
+    if (in_profit != candidates.size() || std::abs(in_profit_qty - total_qty) > 1e-12 * total_qty)
+        checks_.fail(t, "ADL left out a position in profit: " + std::to_string(in_profit) + " in profit, " +
+                            std::to_string(candidates.size()) + " shared the deficit");
+    // The haircut it books is the whole deficit of what it matched, unless the closed parts' profit is less.
+    const double cap = closed * total_profit;
+    const double covered = std::min(std::max(done.deficit, 0.0), cap);
+    if (done.matched > qty * (1 + 1e-12) || std::abs(done.haircut - covered) > 1e-12 * std::max(1.0, covered))
+        checks_.fail(t, "ADL covered " + std::to_string(done.haircut) + " of a deficit of " +
+                            std::to_string(done.deficit) +
+                            " (the closed parts' profit: " + std::to_string(cap) + ")");
+    // The positions' haircuts add up to it, each within its closed part's profit (pro rata: in proportion).
+    if (std::abs(allocated - done.haircut) > 1e-9 * std::max(1.0, done.haircut))
+        checks_.fail(t, "ADL haircuts add up to " + std::to_string(allocated) + ", not the " +
+                            std::to_string(done.haircut) + " it covered");
+    const double rate = done.haircut / total_profit;
+    for (const AdlCandidate& c : candidates) {
+        const double profit = c.qty * c.profit_per_unit;
+        const bool within = c.haircut >= 0 && c.haircut <= closed * profit * (1 + 1e-12);
+        const bool in_proportion =
+            design_ != AdlDesign::ProRata || std::abs(c.haircut - rate * profit) <= 1e-12 * rate * profit;
+        if (!within || !in_proportion ||
+            (design_ == AdlDesign::ProRata && done.haircut > 0 && !(c.haircut > 0)))
+            checks_.fail(t, "ADL took " + std::to_string(c.haircut) + " from a position whose profit is " +
+                                std::to_string(profit) +
+                                " (its closed part's: " + std::to_string(closed * profit) + ")" +
+                                (in_proportion ? "" : ", not its share of the deficit"));
+    }
+}
+
+void Adl::prepare(SideBook& f, std::size_t runs, std::size_t grid_size, Side side) {
+    if (!f.left.empty()) return;
+    f.left.assign(grid_size, 1.0);
+    f.emptied.assign(runs, {0, 0});
+    buffers_.grid_hits[static_cast<int>(side)].assign(grid_size, AdlHit{});
+}
+
+namespace {
+/// Adds one record to the concentration's sums: its haircut, haircut^2 / positions, and the largest haircut
+/// of one position. A group hit with less than one position's quantity counts as one position. Gains (the
+/// queue closing at a bankruptcy price on the good side of the mark) are no haircut.
+struct Concentration {
+    double total = 0, square = 0, largest = 0;
+    void add(const AdlHit& h) {
+        if (!(h.haircut > 0)) return;
+        const double n = std::max(1.0, h.positions);
+        total += h.haircut;
+        square += h.haircut * h.haircut / n;
+        largest = std::max(largest, h.haircut / n);
+    }
+};
+}  // namespace
+
+void Adl::close(const AdlHit& hit) {
+    Concentration c{closed_haircut_, closed_square_, closed_max_};
+    c.add(hit);
+    closed_haircut_ = c.total;
+    closed_square_ = c.square;
+    closed_max_ = c.largest;
+}
+
+void Adl::report(PathOutputs& out) const {
+    out.adl_notional = notional_;
+    out.adl_haircut = haircut_;
+    out.adl_positions = positions_;
+    out.adl_overshoot = overshoot_;
+    Concentration c{closed_haircut_, closed_square_, closed_max_};
+    for (int s = 0; s < 2; ++s) {
+        for (const AdlHit& h : buffers_.grid_hits[s]) c.add(h);
+        for (const AdlHit& h : buffers_.pool_hits[s]) c.add(h);
+    }
+    c.add(buffers_.opening_hit);
+    const double none = std::numeric_limits<double>::quiet_NaN();
+    out.adl_max_share = c.total > 0 ? c.largest / c.total : none;
+    out.adl_hhi = c.total > 0 ? c.square / (c.total * c.total) : none;
 }
 
 }  // namespace wipeout::engine

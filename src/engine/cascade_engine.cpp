@@ -126,6 +126,22 @@ PathOutputs CascadeEngine::simulate(const CascadeParams& params, std::uint64_t s
     impl.counters.cohorts = impl.cohort_count;
     PathOutputs out = sim.run();
     if (trace) trace->rows.assign(impl.buffers.record.rows.begin(), impl.buffers.record.rows.end());
+    if (!sim.fund_needed_known()) {
+        // ADL changed the path (the part deleveraged never reached the book), so its own ledger does not say
+        // what fund would have avoided it: the same path with an unlimited fund does. ADL off is exactly that
+        // path (the fund pays every shortfall, going negative), identical to this one up to its first ADL.
+        CascadeParams unlimited = params;
+        unlimited.adl_enabled = false;
+        unlimited.fund_enabled = true;
+        EngineCounters rerun_counters;
+        engine::PathSimulation rerun(unlimited, impl.tiers, impl.liquidation, impl.options, impl.population,
+                                     impl.population_version, impl.buffers, rerun_counters, seed, path_index,
+                                     false);
+        const PathOutputs u = rerun.run();
+        out.fund_needed = u.fund_needed;
+        out.fund_needed_to_oi = u.fund_needed_to_oi;
+        impl.counters.fund_reruns = 1;
+    }
     return out;
 }
 

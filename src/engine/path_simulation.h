@@ -42,6 +42,9 @@ class PathSimulation {
                    std::uint64_t seed, std::uint64_t path_index, bool tracing);
 
     PathOutputs run();
+    /// After run(): whether fund_needed came from this path's own ledger (else it is NaN, and an unlimited
+    /// fund's re-run of the path gives it: Settlement::fund_needed_known).
+    bool fund_needed_known() const { return settlement_.fund_needed_known(); }
 
   private:
     /// One step of length dt from t.

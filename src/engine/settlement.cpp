@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 namespace wipeout::engine {
@@ -39,7 +40,9 @@ void Settlement::settle(Side side, double qty, double entry_value, double margin
         return;
     }
     // M10: the fund cannot cover it all. Send to the book only the part whose shortfall the fund can pay
-    // (bisection on the part: the shortfall grows with it), deleverage the rest at the bankruptcy price.
+    // (bisection on the part: the shortfall grows with it), deleverage the rest (adl.h). From here on the
+    // path is not the one an unlimited fund would have had.
+    diverged_ = true;
     double lo = 0, hi = 1;
     // The bisection's smallest trial part, 2^-47: when even it is short (the book is already past the
     // bankruptcy price, usual once a cascade has emptied the fund), the answer is 0 without the 47 trials.
@@ -51,12 +54,27 @@ void Settlement::settle(Side side, double qty, double entry_value, double margin
     if (lo > 0) absorb(fill(side, qty, entry_value, margin, lo, fundamental), t);
     mark_depleted(t);
     const double rest = 1.0 - lo;
-    // ADL comes only once the fund is spent.
-    if (checks_.on && fund_.enabled() && fund_.available() > 1e-9 * std::max(1.0, fund_.initial()))
+    // ADL comes only once the fund is spent: up to the bisection's resolution, a relative 1e-9 of the order's
+    // shortfall (or of the fund's initial balance, at whose scale its sums round).
+    if (checks_.on && fund_.enabled() &&
+        fund_.available() > 1e-9 * std::max({1.0, fund_.initial(), shortfall_of(1.0)}))
         checks_.fail(t, "ADL while the insurance fund still holds " + std::to_string(fund_.balance()));
-    const double matched = adl_.deleverage(crowd_, side, rest * qty, bankrupt_value / qty, mark, t);
-    const double matched_part = matched / qty;
-    transfers_adl_ += matched_part * margin;  // closed at bankruptcy: the margin exactly covers the loss
+    double matched_part;
+    if (adl_.design() == AdlDesign::Queue) {
+        const double matched = adl_.deleverage(crowd_, side, rest * qty, bankrupt_value / qty, mark, t);
+        matched_part = matched / qty;
+        transfers_adl_ += matched_part * margin;  // closed at bankruptcy: the margin exactly covers the loss
+    } else {
+        const AdlShare done = adl_.share(crowd_, side, rest * qty, bankrupt_value / qty, mark, t);
+        matched_part = done.matched / qty;
+        // The counterparties took the matched part at the mark plus their haircut (a long sold to them, a
+        // short bought from them at the mark less it).
+        transfers_adl_ += sign * (matched_part * entry_value - (done.matched * mark + sign * done.haircut));
+        // What that leaves the liquidated position: nothing when the haircut covers its deficit; a surplus to
+        // the fund when the mark is above its bankruptcy price; the deficit the profit could not cover.
+        const double equity = done.deficit <= 0 ? -done.deficit : done.haircut - done.deficit;
+        if (equity != 0) absorb(equity, t);
+    }
     const double unmatched_part = rest - matched_part;
     if (unmatched_part > 1e-15) {
         // No counterparty left in profit: the rest goes to the book after all, and its loss is bad debt.
@@ -72,9 +90,14 @@ void Settlement::absorb(double equity, double t) {
         fund_.receive(equity);
         if (!fund_.enabled()) exchange_revenue_ += equity;
         fees_ += equity;
+        ledger_ += equity;
         return;
     }
     const double shortfall = -equity;
+    // The fund this shortfall needs beyond what the fund has received and paid so far (settle's test is
+    // shortfall <= balance, and the balance is the initial fund plus the ledger).
+    needed_ = std::max(needed_, shortfall - ledger_);
+    ledger_ -= shortfall;
     const double paid = !fund_.enabled() ? 0.0
                         : adl_enabled_   ? std::min(shortfall, fund_.available())
                                          : shortfall;
@@ -108,6 +131,10 @@ void Settlement::report(PathOutputs& out, double shock_start, double horizon) co
     out.fund_final = fund_.balance();
     out.fund_depletion_time_s =
         depletion_time_ >= 0 ? std::max(0.0, depletion_time_ - shock_start) : horizon - shock_start;
+    // Known from this path's own ledger only while it is an unlimited fund's; else the engine re-runs it so.
+    const double needed = fund_needed_known() ? needed_ : std::numeric_limits<double>::quiet_NaN();
+    out.fund_needed = needed;
+    out.fund_needed_to_oi = needed / initial_oi_;
 }
 
 }  // namespace wipeout::engine

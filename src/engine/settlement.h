@@ -2,8 +2,8 @@
 // M9-M10: settling an executed liquidation. The order fills through the book; equity left above bankruptcy
 // (the fee and any surplus) goes to the insurance fund, a shortfall is paid by the fund as far as it can.
 // When the fund cannot cover an order's shortfall, only the part it can cover goes to the book and the rest
-// is auto-deleveraged (adl.h) at the bankruptcy price; what ADL cannot match is bad debt. Keeps the ledger
-// that money conservation is checked against.
+// is auto-deleveraged (adl.h, by the design adl.design names); what ADL cannot match or cover is bad debt.
+// Keeps the ledger that money conservation is checked against, and the one fund_needed is read from.
 #include "adl.h"
 #include "invariants.h"
 #include "wipeout/cascade_params.h"
@@ -18,6 +18,7 @@ class Settlement {
     Settlement(const CascadeParams& p, double initial_oi, OrderBook& book, Adl& adl, Crowd& crowd,
                InvariantChecks checks)
         : fund_(initial_oi * p.fund_to_oi, p.fund_enabled),
+          initial_oi_(initial_oi),
           adl_enabled_(p.adl_enabled),
           book_(book),
           adl_(adl),
@@ -37,6 +38,10 @@ class Settlement {
     double conservation_residual(double margin_taken, double backlog_margin) const;
     /// Writes the fund's and the losses' outputs.
     void report(PathOutputs& out, double shock_start, double horizon) const;
+    /// Whether this path's ledger is the one an unlimited fund would have kept, which gives fund_needed: ADL
+    /// is off (the fund pays everything, going negative), or the fund covered every shortfall. ADL moves the
+    /// book's path (the part deleveraged never reaches it), so after an ADL the path is another.
+    bool fund_needed_known() const { return !adl_enabled_ || !diverged_; }
 
   private:
     double fill(Side side, double qty, double entry_value, double margin, double part, double fundamental);
@@ -48,6 +53,7 @@ class Settlement {
     void mark_depleted(double t);
 
     InsuranceFund fund_;
+    double initial_oi_;
     bool adl_enabled_;
     OrderBook& book_;
     Adl& adl_;
@@ -59,6 +65,10 @@ class Settlement {
     double fees_ = 0, payout_ = 0, bad_debt_ = 0;
     bool depleted_ = false;
     double depletion_time_ = -1;
+    // fund_needed: the running sum of what the fund received (+) and paid (-) from 0, and the largest
+    // shortfall beyond it; whether ADL has taken this path off an unlimited fund's
+    double ledger_ = 0, needed_ = 0;
+    bool diverged_ = false;
 };
 
 }  // namespace wipeout::engine

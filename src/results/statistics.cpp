@@ -6,6 +6,9 @@
 #include <limits>
 #include <vector>
 
+#include <boost/math/distributions/binomial.hpp>
+#include <boost/math/distributions/normal.hpp>
+
 namespace wipeout {
 namespace {
 
@@ -79,6 +82,43 @@ ProportionInterval wilson_interval(std::uint64_t successes, std::uint64_t n, dou
     // Clamped so the estimate always lies inside its interval (rounding can otherwise put the bound a few
     // ulps past p when no or every path has the flag).
     return {std::min(p, std::max(0.0, centre - half)), std::max(p, std::min(1.0, centre + half))};
+}
+
+double two_sided_z(double level) {
+    if (level == 0.95) return kZ95;  // the driver's, to the bit
+    return boost::math::quantile(boost::math::normal_distribution<double>(), 0.5 + 0.5 * level);
+}
+
+RankInterval quantile_interval_ranks(std::uint64_t n, double p, double level) {
+    const double half = 0.5 * (1.0 - level);
+    const boost::math::binomial_distribution<double> b(static_cast<double>(n), p);
+    const auto below = [&](std::uint64_t k) { return boost::math::cdf(b, static_cast<double>(k)); };
+    const auto above = [&](std::uint64_t k) {  // P(B > k)
+        return boost::math::cdf(boost::math::complement(b, static_cast<double>(k)));
+    };
+    // r: the largest with P(B <= r - 1) <= half (0: none); s: the smallest with P(B > s - 1) <= half (n + 1:
+    // none). Both tails are monotone in k: bisection.
+    std::uint64_t lo = 0, hi = n + 1;  // P(B <= k) <= half for k < lo, > half for k >= hi
+    while (lo < hi) {
+        const std::uint64_t mid = lo + (hi - lo) / 2;
+        if (below(mid) <= half) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    const std::uint64_t r = lo;  // lo - 1 is the largest k with P(B <= k) <= half
+    lo = 0;
+    hi = n + 1;  // P(B > k) > half for k < lo, <= half for k >= hi
+    while (lo < hi) {
+        const std::uint64_t mid = lo + (hi - lo) / 2;
+        if (above(mid) <= half) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    return {r, lo + 1};
 }
 
 Summary summarize(std::span<double> values, OutputKind kind, AdverseTail tail) {
