@@ -423,7 +423,9 @@ def sweep_panels(panels, cols=3, legend_title=None):
             ax.set_title(p["title"], fontsize=9.5, linespacing=1.35)
             ax.set_xlabel(p["xlabel"], fontsize=8.5)
             ax.set_ylabel(p.get("ylabel", ""), fontsize=8.5)
-            if p.get("log"):
+            if p.get("xticklabels"):  # a choice axis: its names at its indices
+                ax.set_xticks([i for i, _ in p["xticklabels"]], [t for _, t in p["xticklabels"]])
+            elif p.get("log"):
                 ax.set_xscale("log")
                 ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: f"{v:g}"))
             else:
@@ -476,4 +478,106 @@ def sweep_heatmaps(panels, cols=3):
         for ax in list(axes.flat)[len(panels):]:
             ax.set_visible(False)
         fig.tight_layout(h_pad=1.8, w_pad=1.2)
+        return png(fig)
+
+
+# ---- sizing the insurance fund ----
+def fund_curve(curves, sizes, run_fund=None, confidence=0.95):
+    """P(ADL) against the initial fund, one panel per measure, log-log, with the pointwise band.
+
+    curves: dicts with title, xlabel, unit ('fraction' of OI or 'quote'), x (fund values > 0), p, lo, hi (P(ADL)
+    with a fund of x), n, p0 (P(ADL) with no fund). sizes: dicts with label, p (the target), and per unit
+    {'fraction': (fund, lo, hi), 'quote': ...}: the smallest fund meeting the target with its interval.
+    run_fund: the run's own fund as a share of OI, or None.
+    """
+    with _style():
+        fig, axes = plt.subplots(1, len(curves), figsize=(5.6 * len(curves), 4.3), squeeze=False)
+        for ax, c in zip(axes.flat, curves):
+            ax.set_title(c["title"])
+            ax.set_xlabel(c["xlabel"])
+            ax.set_ylabel("P(ADL) with this initial fund")
+            n = c["n"]
+            scale = 100.0 if c["unit"] == "fraction" else 1.0
+            if len(c["x"]) == 0:
+                ax.text(0.5, 0.5, f"no path needs a fund\n(ADL on none of the {n:,} paths with any fund)",
+                        ha="center", va="center", transform=ax.transAxes, color=GREY)
+                ax.set_xticks([])
+                ax.set_yticks([])
+                continue
+            x = np.asarray(c["x"]) * scale
+            floor = 0.3 / n
+            ax.fill_between(x, np.maximum(c["lo"], floor), c["hi"], step="post", color=BAND, alpha=0.55,
+                            linewidth=0, label=f"{100 * confidence:g}% pointwise band (Wilson)")
+            ax.step(x, np.maximum(c["p"], floor), where="post", color=INK, linewidth=1.4,
+                    label="P(fund_needed > fund)")
+            for s, marker in zip(sizes, ("o", "s", "D", "^")):
+                fund, lo, hi = s[c["unit"]]
+                if not (np.isfinite(fund) and fund > 0):
+                    continue
+                lo_x = lo * scale if np.isfinite(lo) and lo > 0 else x.min()
+                hi_x = hi * scale if np.isfinite(hi) else x.max()
+                ax.errorbar([fund * scale], [s["p"]], xerr=[[fund * scale - lo_x], [max(hi_x - fund * scale, 0)]],
+                            fmt=marker, color=LONG, markersize=5.5, capsize=3, elinewidth=1.1, zorder=5,
+                            label=f"P(ADL) ≤ {100 * s['p']:g}%: {s['text'][c['unit']]}")
+            if run_fund is not None and c["unit"] == "fraction" and run_fund > 0:
+                ax.axvline(run_fund * scale, color=FUND, linewidth=1.3, linestyle="--",
+                           label=f"this run's fund: {100 * run_fund:.3g}% of OI")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_ylim(floor, 1.15)
+            ax.set_xlim(x.min() / 1.3, x.max() * 1.3)
+            _log_axis(ax.xaxis, x.min(), x.max(), _percent_axis_formatter(False) if c["unit"] == "fraction"
+                      else _quote_formatter())
+            _log_axis(ax.yaxis, floor, 1.0, _percent_axis_formatter(True))
+            legend = ax.legend(loc="lower left", title=f"{n:,} paths; with no fund P(ADL) = {100 * c['p0']:.3g}%",
+                               title_fontsize=8)
+            legend._legend_box.align = "left"
+        fig.tight_layout(w_pad=2.5)
+        return png(fig)
+
+
+# ---- ADL designs ----
+def adl_designs(panels, designs):
+    """Per output, the distribution over the paths with ADL of each design (empirical CDFs on a log axis).
+
+    panels: dicts with title, xlabel, unit, values: {design: array of the paths' values}. designs: names in
+    order (one color each)."""
+    with _style():
+        cols = min(3, len(panels))
+        rows = math.ceil(len(panels) / cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.5 * rows), squeeze=False)
+        for ax, p in zip(axes.flat, panels):
+            ax.set_title(p["title"], fontsize=9.5)
+            ax.set_xlabel(p["xlabel"], fontsize=8.5)
+            ax.set_ylabel("share of paths with ADL ≤ x", fontsize=8.5)
+            drawn = False
+            positive_all = np.concatenate([v[v > 0] for v in p["values"].values()] or [np.array([])])
+            for i, name in enumerate(designs):
+                v = np.sort(np.asarray(p["values"].get(name, []), dtype=float))
+                v = v[np.isfinite(v)]
+                if v.size == 0:
+                    continue
+                color = SERIES_COLORS[i % len(SERIES_COLORS)]
+                zero = np.count_nonzero(v <= p.get("zero", 0.0)) / v.size
+                label = f"{name} ({v.size:,} paths" + (f", {100 * zero:.3g}% at 0)" if zero > 0 else ")")
+                positive = v[v > p.get("zero", 0.0)]
+                if positive.size:
+                    ax.step(positive, zero + np.arange(1, positive.size + 1) / v.size, where="post", color=color,
+                            linewidth=1.4, label=label)
+                    drawn = True
+                else:
+                    ax.plot([], [], color=color, label=label + ": all 0")
+            if drawn and positive_all.size:
+                ax.set_xscale("log")
+                _log_axis(ax.xaxis, positive_all.min(), positive_all.max(),
+                          _quote_formatter() if p["unit"] in ("quote", "positions")
+                          else ticker.FuncFormatter(lambda v, _p: f"{v:g}"))
+            else:
+                ax.text(0.5, 0.5, "0 on every path with ADL\n(no design took more than it had to)", ha="center",
+                        va="center", transform=ax.transAxes, color=GREY)
+            ax.set_ylim(0, 1.02)
+            ax.legend(loc="lower right", fontsize=7.5)
+        for ax in list(axes.flat)[len(panels):]:
+            ax.set_visible(False)
+        fig.tight_layout(h_pad=1.8, w_pad=1.8)
         return png(fig)

@@ -20,6 +20,8 @@ void add_summary_command(CLI::App& app);
 void add_scenario_command(CLI::App& app);
 /// wipeout path: re-runs one path exactly, with its time series (src/cli/path.cpp).
 void add_path_command(CLI::App& app);
+/// wipeout fund: the insurance fund for a target P(ADL), from a results file (src/cli/fund.cpp).
+void add_fund_command(CLI::App& app);
 /// wipeout report: HTML report, figures and tables of a results file (src/cli/report.cpp, scripts/report/).
 void add_report_command(CLI::App& app);
 }  // namespace wipeout::cli

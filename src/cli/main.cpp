@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     wipeout::cli::add_sweep_command(app);
     wipeout::cli::add_merge_command(app);
     wipeout::cli::add_summary_command(app);
+    wipeout::cli::add_fund_command(app);
     wipeout::cli::add_scenario_command(app);
     wipeout::cli::add_path_command(app);
     wipeout::cli::add_report_command(app);

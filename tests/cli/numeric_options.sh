@@ -19,22 +19,27 @@ declare -A legal=(
   ["liq-price --extra-margin"]="0" ["liq-price --mmr"]="0" ["liq-price --maint-amount"]="0"
   ["liq-price --max-leverage"]="" ["liq-price --fee"]="0" ["liq-price --wallet-balance"]=""
   ["liq-price --other-maint-margin"]="0" ["liq-price --other-upnl"]="-1 0"
+  ["fund --p-adl"]="" ["fund --confidence"]=""
 )
 # Options that take text (--shard's K/N is walked at the end).
 declare -A text=()
 for key in "run --output" "run --set" "run --shard" "sweep --grid" "sweep --lhs" "sweep --output" "sweep --set" \
   "sweep --shard" "path --set" "path --trace" "liq-price --side" "liq-price --tiers" "liq-price --venue" \
-  "scenario show --set" "report --output" "report --stat" "report --outputs"; do text[$key]=1; done
+  "scenario show --set" "report --output" "report --stat" "report --outputs" "fund --csv" "fund --png"; do
+  text[$key]=1
+done
 
 # Valid base commands, run in an empty folder (merge's shards are made first); an option they already hold
 # is replaced.
 "$WIPEOUT" run --paths 10 --seed 3 --shard 0/2 -q -o "$tmp/part0.h5" >/dev/null
 "$WIPEOUT" run --paths 10 --seed 3 --shard 1/2 -q -o "$tmp/part1.h5" >/dev/null
+"$WIPEOUT" run --paths 10 --seed 3 -q -o "$tmp/fund.h5" >/dev/null
 declare -A base=(
   [run]="run --paths 10 -q -o out.h5"
   [sweep]="sweep --lhs shock.size=0.02:0.1 --points 2 --paths-per-point 5 -q -o out.h5"
   [merge]="merge out.h5 $tmp/part0.h5 $tmp/part1.h5"
   [path]="path --index 1 --trace trace.csv"
+  [fund]="fund $tmp/fund.h5"
   [liq-price]="liq-price --side long --entry 100000 --qty 0.1 --leverage 10"
   ["liq-price --margin"]="liq-price --side long --entry 100000 --qty 0.1 --margin 1000"
   ["liq-price --maint-amount"]="liq-price --side long --entry 100000 --qty 0.1 --leverage 10 --mmr 0.005"
