@@ -32,13 +32,19 @@ struct SweepSpec {
     std::uint64_t points = 0;  ///< Latin hypercube: how many points (a grid: the product of its axes)
     std::uint64_t paths_per_point = 0;
     std::uint64_t seed = 1;
+    /// Every point runs with `seed` itself (common random numbers: the same paths at every point, so the
+    /// points differ only by their parameters) instead of derive_seed(seed, p).
+    bool same_seed = false;
 
     std::uint64_t n_points() const;
+    /// The run seed of point p.
+    std::uint64_t point_seed(std::uint64_t p) const;
     /// One line that parse_sweep_definition reads back: "grid seed=1 paths=100 shock.size=0.05:0.2:4 ...".
     std::string definition() const;
 };
 
-/// KEY=START:STOP:N (linear), KEY=log:START:STOP:N, or KEY=v1,v2,... (InputError naming the text).
+/// KEY=START:STOP:N (linear), KEY=log:START:STOP:N, or KEY=v1,v2,... (InputError naming the text). A choice
+/// parameter's values are its names (adl.design=queue,pro-rata), kept as their indices.
 SweepAxis parse_grid_axis(std::string_view text);
 /// KEY=LOW:HIGH or KEY=log:LOW:HIGH.
 SweepAxis parse_hypercube_axis(std::string_view text);
@@ -51,7 +57,8 @@ std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t point);
 /// fastest); hypercube points stratified per axis, deterministic from the seed.
 std::vector<std::vector<double>> sweep_values(const SweepSpec& spec);
 
-/// `KEY=VALUE` with VALUE in its shortest exact form (what `--set` reads back to the same double).
+/// `KEY=VALUE` with VALUE in its shortest exact form (what `--set` reads back to the same double); a choice
+/// parameter's index as its quoted name.
 std::string sweep_assignment(std::string_view key, double value);
 
 /// The base scenario with point `values` applied (checked like --set: InputError naming key and value),

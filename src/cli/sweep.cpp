@@ -20,6 +20,7 @@ namespace {
 struct SweepArgs : DriverArgs {
     std::vector<std::string> grid, lhs;
     std::uint64_t points = 0, paths_per_point = 0;
+    bool same_seed = false;
 };
 
 void sweep_command(const SweepArgs& a) {
@@ -34,6 +35,7 @@ void sweep_command(const SweepArgs& a) {
     spec.points = a.points;
     spec.paths_per_point = a.paths_per_point;
     spec.seed = a.seed_opt->count() > 0 ? a.seed : base.run().seed;
+    spec.same_seed = a.same_seed;
 
     const RunOptions options = a.run_options();
     const bool root = a.root();
@@ -86,6 +88,9 @@ void add_sweep_command(CLI::App& app) {
     add_whole_option(*cmd, "--points", args->points, "Latin hypercube: number of points", 1, kMaxPaths);
     add_whole_option(*cmd, "--paths-per-point", args->paths_per_point, "Paths at each point", 1, kMaxPaths)
         ->required();
+    cmd->add_flag(
+        "--same-seed", args->same_seed,
+        "Every point runs with the sweep's seed: the same paths at every point (common random numbers)");
     add_driver_options(*cmd, *args,
                        {"Base scenario TOML file (default: the built-in scenario)",
                         "Sweep seed (default: the scenario's [run] seed)",

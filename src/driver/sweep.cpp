@@ -77,16 +77,34 @@ std::uint64_t SweepSpec::n_points() const {
     return n;
 }
 
+std::uint64_t SweepSpec::point_seed(std::uint64_t p) const {
+    return same_seed ? seed : derive_seed(seed, p);
+}
+
 std::string SweepSpec::definition() const {
     std::string s = fmt::format("{} seed={} paths={}", design == SweepDesign::Grid ? "grid" : "lhs", seed,
                                 paths_per_point);
     if (design == SweepDesign::LatinHypercube) s += fmt::format(" points={}", points);
+    if (same_seed) s += " same-seed";
     for (const auto& a : axes) s += " " + a.text;
     return s;
 }
 
 SweepAxis parse_grid_axis(std::string_view text) {
     SweepAxis axis = split_axis(text, "KEY=START:STOP:N, KEY=log:START:STOP:N or KEY=v1,v2,...");
+    if (const ParameterSpec* spec = find_parameter(axis.key); spec && spec->kind == ParameterKind::Choice) {
+        // A choice's values by name, kept as their indices (what /scenario stores).
+        for (const auto& name : split(axis.text.substr(axis.key.size() + 1), ',')) {
+            const auto it = std::find(spec->choices.begin(), spec->choices.end(), name);
+            if (it == spec->choices.end()) {
+                std::string names;
+                for (auto c : spec->choices) names += (names.empty() ? "" : ", ") + std::string(c);
+                throw InputError(fmt::format("sweep axis '{}': '{}' is not one of {}", text, name, names));
+            }
+            axis.values.push_back(static_cast<double>(it - spec->choices.begin()));
+        }
+        return axis;
+    }
     std::string rest = axis_rest(axis, axis.log);
     if (rest.find(',') != std::string::npos || rest.find(':') == std::string::npos) {
         if (axis.log) throw InputError(fmt::format("sweep axis '{}': log: takes START:STOP:N", text));
@@ -143,6 +161,8 @@ SweepSpec parse_sweep_definition(std::string_view definition) {
             spec.paths_per_point = value("paths=");
         } else if (w.rfind("points=", 0) == 0) {
             spec.points = value("points=");
+        } else if (w == "same-seed") {
+            spec.same_seed = true;
         } else if (!w.empty()) {
             spec.axes.push_back(spec.design == SweepDesign::Grid ? parse_grid_axis(w)
                                                                  : parse_hypercube_axis(w));
@@ -192,6 +212,8 @@ std::vector<std::vector<double>> sweep_values(const SweepSpec& spec) {
 }
 
 std::string sweep_assignment(std::string_view key, double value) {
+    if (const ParameterSpec* spec = find_parameter(key); spec && spec->kind == ParameterKind::Choice)
+        return fmt::format("{}=\"{}\"", key, spec->choices[static_cast<std::size_t>(value)]);
     std::string v = fmt::format("{}", value);  // shortest text that reads back to the same double
     if (v.find_first_of(".eEn") == std::string::npos) v += ".0";
     return fmt::format("{}={}", key, v);
@@ -201,7 +223,7 @@ Scenario sweep_point_scenario(const Scenario& base, const SweepSpec& spec, std::
                               std::uint64_t point) {
     Scenario s = base;
     for (std::size_t k = 0; k < spec.axes.size(); ++k) s.set(sweep_assignment(spec.axes[k].key, values[k]));
-    s.run().seed = derive_seed(spec.seed, point);
+    s.run().seed = spec.point_seed(point);
     s.run().paths = spec.paths_per_point;
     return s;
 }
@@ -314,6 +336,13 @@ void write_sweep_layout(const ResultsWriter& writer, const SweepSpec& spec,
     const auto values = sweep_values(spec);
     std::vector<std::string> keys;
     for (const auto& a : spec.axes) keys.push_back(a.key);
+    // A choice axis holds indices: its names go with it, as /scenario's choices do.
+    const auto name_choices = [](const h5::Dataset& d, const std::string& key) {
+        if (const ParameterSpec* p = find_parameter(key); p && p->kind == ParameterKind::Choice) {
+            const std::vector<std::string> names(p->choices.begin(), p->choices.end());
+            d.set_attribute("choices", std::span<const std::string>(names));
+        }
+    };
     f.set_attribute("sweep_design", spec.design == SweepDesign::Grid ? "grid" : "latin_hypercube");
     f.set_attribute("sweep_definition", spec.definition());
     f.set_attribute("sweep_keys", std::span<const std::string>(keys));
@@ -335,12 +364,15 @@ void write_sweep_layout(const ResultsWriter& writer, const SweepSpec& spec,
         h5::Dataset d = g.write_dataset<double>(spec.axes[k].key, column);
         d.set_attribute("doc", fmt::format("value of {} at each point", spec.axes[k].key));
         d.set_attribute("axis", spec.axes[k].text);
+        name_choices(d, spec.axes[k].key);
         scales.attach(d, 0, point);
     }
     std::vector<std::uint64_t> seeds(n);
-    for (std::uint64_t p = 0; p < n; ++p) seeds[p] = derive_seed(spec.seed, p);
+    for (std::uint64_t p = 0; p < n; ++p) seeds[p] = spec.point_seed(p);
     h5::Dataset seed = g.write_dataset<std::uint64_t>("seed", seeds);
-    seed.set_attribute("doc", "the point's run seed, derive_seed(seed, point) (SplitMix64, 63 bits)");
+    seed.set_attribute("doc", spec.same_seed
+                                  ? "the point's run seed: the sweep's own at every point (same-seed)"
+                                  : "the point's run seed, derive_seed(seed, point) (SplitMix64, 63 bits)");
     scales.attach(seed, 0, point);
     h5::Dataset command = g.write_strings("command", commands);
     command.set_attribute("doc", "wipeout run command that reproduces the point's rows bit for bit");
@@ -351,6 +383,7 @@ void write_sweep_layout(const ResultsWriter& writer, const SweepSpec& spec,
         for (const auto& a : spec.axes) {
             h5::Dataset d = axes.write_dataset<double>(a.key, a.values);
             d.set_attribute("axis", a.text);
+            name_choices(d, a.key);
             h5::make_dimension_scale(d, a.key);
         }
     }
