@@ -217,6 +217,21 @@ class SweepFile(ResultsFile):
         self.output_names = (list(self.summary["names"]) if self.summary is not None else self.outputs)
         self._point_computed = {}
 
+    def choices(self, key):
+        """A choice axis's names (its values are their indices), or None."""
+        names = self.f["sweep"][key].attrs.get("choices")
+        return None if names is None else [_text(x) for x in np.atleast_1d(names)]
+
+    @property
+    def same_seed(self):
+        """Every point ran with the sweep's own seed (common random numbers)."""
+        return "same-seed" in self.definition.split()
+
+    def rows_of(self, points):
+        """Row indices of the given points' paths."""
+        per = self.per_point
+        return np.concatenate([np.arange(p * per, (p + 1) * per) for p in points]) if len(points) else np.array([], int)
+
     def axis_text(self, key):
         """The key's axis as given to wipeout sweep (e.g. 'shock.size=log:0.01:0.1:5')."""
         d = self.f["sweep"][key]

@@ -23,7 +23,9 @@ ALL_FILES = (
     "figures/drivers_rank.png", "figures/drivers_mean.png", "figures/drivers_tail.png",
     "tables/headline.csv", "tables/probabilities.csv", "tables/summary.csv", "tables/distributions.csv",
     "tables/trajectories.csv", "tables/drivers.csv", "tables/driver_bins.csv",
+    "figures/fund_curve.png", "tables/fund_sizes.csv", "tables/fund_curve.csv",
 ) + tuple(f"tables/exceedance_{name}.csv" for name, _, _ in EXCEEDANCE_OUTPUTS)
+FUND_TARGETS = (0.01, 0.001)  # P(ADL) the fund is sized for: a 99% and Binance's stated 99.9% level
 
 HEADLINE = (
     ("max_drawdown", "Max drawdown", "% of P0"),
@@ -83,6 +85,7 @@ class ResultsReport:
         sections = [
             self.section_headline(),
             self.section_exceedance(),
+            self.section_fund(),
             self.section_distributions(),
             self.section_vbounce(),
             self.section_drivers(),
@@ -114,7 +117,8 @@ class ResultsReport:
         cells = meta_cells(meta)
         banners = banner_html(self.warnings)
         toc = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
-            ("headline", "Tail risk"), ("exceedance", "Exceedance curves"), ("distributions", "Distributions"),
+            ("headline", "Tail risk"), ("exceedance", "Exceedance curves"), ("fund", "Fund sizing"),
+            ("distributions", "Distributions"),
             ("vbounce", "V-bounce"), ("drivers", "Drivers of the tail"), ("methods", "Methods")))
         return (f"<h1>Liquidation-cascade stress test</h1>"
                 f'<p class="subtitle">wipeout Monte Carlo report of <code>{esc(self.path.rsplit("/", 1)[-1])}'
@@ -267,6 +271,91 @@ class ResultsReport:
         return ('<h2 id="exceedance">Loss exceedance curves</h2>'
                 + figure(self.files["figures/exceedance.png"], "Loss exceedance curves", caption,
                          "figures/exceedance.png"))
+
+    # ---- sizing the insurance fund ----
+    def section_fund(self):
+        head = '<h2 id="fund">Sizing the insurance fund</h2>'
+        r = self.r
+        if not (r.has_output("fund_needed_to_oi") and r.has_output("fund_needed")):
+            return head + ("<p class=\"note\">This file has no <code>/paths/fund_needed_to_oi</code> (written by "
+                           "a wipeout before fund sizing): run it again to size the fund.</p>")
+        share = np.sort(stats.finite(self.column("fund_needed_to_oi")))
+        quote_needed = np.sort(stats.finite(self.column("fund_needed")))
+        n = len(share)
+        curves, curve_rows = [], []
+        for values, unit, measure, title, xlabel in (
+                (share, "fraction", "fund_to_oi", "P(ADL) against the fund, as a share of OI",
+                 "initial fund (% of open interest)"),
+                (quote_needed, "quote", "fund_quote", "P(ADL) against the fund, in quote", "initial fund (quote ccy)")):
+            x, above, _, p, lo, hi = stats.exceedance_curve(values, max_points=len(values) + 1)
+            p0 = stats.wilson(int(np.count_nonzero(values > 0)), len(values))
+            curve_rows.append([measure, 0.0, int(np.count_nonzero(values > 0)), len(values)] + list(p0))
+            curve_rows += [[measure, float(a), int(b), len(values), float(c), float(d), float(e)]
+                           for a, b, c, d, e in zip(x, above, p, lo, hi)]
+            curves.append({"title": title, "xlabel": xlabel, "unit": unit, "x": x, "p": p, "lo": lo, "hi": hi,
+                           "n": len(values), "p0": p0[0]})
+        self.files["tables/fund_curve.csv"] = csv_text(("measure", "fund", "paths_above", "n", "p_adl", "p_lo", "p_hi"),
+                                                       curve_rows)
+        sizes, size_rows = [], []
+        for target in FUND_TARGETS:
+            f, lo, hi, above = stats.fund_size(share, target)
+            q, qlo, qhi, _ = stats.fund_size(quote_needed, target)
+            p, plo, phi = stats.wilson(above, n)
+            size_rows.append([target, f, lo, hi, q, qlo, qhi, above, n, p, plo, phi])
+            sizes.append({"p": target, "fraction": (f, lo, hi), "quote": (q, qlo, qhi),
+                          "text": {"fraction": f"{percent(f)} of OI", "quote": quote(q)}})
+        # The run's own fund, path by path: P(ADL) there is the run's P(fund depleted).
+        own = np.where(r.parameter("fund.enabled") != 0, r.parameter("fund.initial_to_oi"), 0.0)
+        need = self.column("fund_needed_to_oi")
+        ok = np.isfinite(need)
+        own_above = int(np.count_nonzero(need[ok] > own[ok]))
+        own_p = stats.wilson(own_above, int(ok.sum()))
+        fixed = float(own[0]) if np.all(own == own[0]) else None
+        self.files["tables/fund_sizes.csv"] = csv_text(
+            ("p_adl_target", "fund_to_oi", "fund_to_oi_lo", "fund_to_oi_hi", "fund_quote", "fund_quote_lo",
+             "fund_quote_hi", "paths_above", "n", "p_adl_at_fund", "p_lo", "p_hi"),
+            size_rows + [["run", fixed if fixed is not None else float("nan"), "", "", "", "", "", own_above,
+                          int(ok.sum())] + list(own_p)])
+        self.files["figures/fund_curve.png"] = figures.fund_curve(curves, sizes, fixed)
+
+        def bounds(lo, hi, fmt):
+            return (f"[{fmt(lo) if is_number(lo) else '< sample min'}, "
+                    f"{fmt(hi) if is_number(hi) else '> sample max'}]")
+        body = []
+        for row in size_rows:
+            target, f, lo, hi, q, qlo, qhi, above, _, p, plo, phi = row
+            body.append([f"P(ADL) ≤ {percent(target)}", value_with_ci(f"{percent(f)} of OI", bounds(lo, hi, percent)),
+                         value_with_ci(quote(q), bounds(qlo, qhi, quote)),
+                         value_with_ci(percent(p), f"[{percent(plo)}, {percent(phi)}]"), f"{above:,} of {n:,}"])
+        body.append(["This run's fund", (f"{percent(fixed)} of OI" if fixed is not None else "varies by path"), "",
+                     value_with_ci(percent(own_p[0]), f"[{percent(own_p[1])}, {percent(own_p[2])}]"),
+                     f"{own_above:,} of {int(ok.sum()):,}"])
+        depleted = self.probabilities.get("fund_depleted")
+        check = ""
+        if depleted and depleted["successes"] == own_above:
+            check = (" At the run's own fund it is exactly the run's P(fund depleted), path by path, as it must "
+                     "be.")
+        return (head +
+                f"<p>Each path's <code>fund_needed</code> is the smallest initial fund with which that path would "
+                f"have needed no auto-deleveraging: the fund could have paid every shortfall. ADL changes the "
+                f"path (what it deleverages never reaches the book), so the engine reads it off the path an "
+                f"unlimited fund would have had, which is the path itself up to its first ADL. A path started with "
+                f"fund F therefore needs ADL exactly when its <code>fund_needed</code> exceeds F: the share of "
+                f"paths above F is P(ADL | F), for every F at once, on the same paths.{check}</p>"
+                + figure(self.files["figures/fund_curve.png"], "P(ADL) against the insurance fund", (
+                    "P(ADL) as a function of the initial insurance fund, on log–log axes, as a share of open "
+                    "interest (left) and in quote (right), with the pointwise 95% Wilson band. Markers: the "
+                    "smallest fund meeting P(ADL) ≤ 1% and ≤ 0.1%, with the distribution-free 95% interval of "
+                    "that fund (order statistics of fund_needed); dashed: the fund this run had. Data: "
+                    "<code>tables/fund_curve.csv</code>."), "figures/fund_curve.png")
+                + table(["Target", "Fund (share of OI)", "Fund (quote)", "P(ADL) at that fund in this run", "Paths"],
+                        body)
+                + '<p class="note">The fund for a target p is the order statistic of <code>fund_needed</code> that '
+                  "leaves at most ⌊p n⌋ paths above it; its interval brackets the true (1 − p) quantile with at "
+                  "least 95% coverage whatever the distribution (“&gt; sample max”: too few paths to bound it). "
+                  "<code>wipeout fund FILE --p-adl P --json</code> gives the same figures for any target. "
+                  "Cover-k (the fund that covers the k largest accounts' defaults) needs accounts, which the crowd "
+                  "does not have yet. Table: <code>tables/fund_sizes.csv</code>.</p>")
 
     # ---- distributions ----
     def section_distributions(self):

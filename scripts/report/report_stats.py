@@ -98,6 +98,19 @@ def quantile_ci_sorted(x, p, level=0.95):
     return lo, hi
 
 
+def fund_size(sorted_needed, p, level=0.95):
+    """The smallest fund with P(ADL) <= p in the run (the needs sorted ascending): x_(n - floor(p n)), and the
+    distribution-free interval of the (1 - p) quantile (NaN where the sample cannot bound it), as
+    `wipeout fund` computes them (src/results/fund_sizing.cpp)."""
+    x = sorted_needed
+    n = len(x)
+    k = int(math.floor(p * n))
+    fund = 0.0 if k >= n else float(x[n - k - 1])
+    lo, hi = quantile_ci_sorted(x, 1.0 - p, level)
+    above = int(n - np.searchsorted(x, fund, side="right"))
+    return fund, lo, hi, above
+
+
 def wilson(successes, n, z=Z95):
     """(p, lo, hi): share and its Wilson score interval (the driver's formula)."""
     if n == 0:

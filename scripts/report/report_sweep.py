@@ -15,7 +15,15 @@ ALL_FILES = (
     "report.html", "scenario.toml",
     "figures/sweep_lines.png", "figures/sweep_heatmaps.png", "figures/sweep_marginals.png",
     "figures/sweep_scatter.png", "tables/sweep_points.csv", "tables/sweep_rank_correlations.csv",
+    "figures/adl_designs.png", "tables/adl_designs.csv",
 )
+# The ADL-design comparison: each output on the paths with ADL, by design.
+ADL_OUTPUTS = (("adl_haircut", "Haircut", "profit the deleveraged gave up (quote)"),
+               ("adl_overshoot", "Overshoot", "haircut beyond the shortfall covered (quote)"),
+               ("adl_max_share", "Largest position's share", "share of the path's haircut"),
+               ("adl_hhi", "Concentration (HHI)", "Herfindahl index of the haircut shares"),
+               ("adl_positions", "Positions hit", "positions"),
+               ("bad_debt", "Bad debt", "shortfall neither the fund nor ADL covered (quote)"))
 STAT_LABELS = {"mean": "mean", "sd": "sd", "p01": "p01", "p05": "p05", "p50": "median", "p95": "VaR 95%",
                "p99": "VaR 99%", "p999": "VaR 99.9%", "es95": "ES 95%", "es99": "ES 99%", "probability": "P"}
 MAX_LINES = 8         # lines per panel (values of the other axis) before thinning
@@ -102,6 +110,8 @@ class SweepReport:
             plots = self.section_grid1() if k == 1 else self.section_grid2() if k == 2 else self.section_gridn()
         else:
             plots = self.section_lhs()
+        if "adl.design" in s.keys:
+            plots += self.section_adl_designs()
         table_html = self.section_points()
         self.files["scenario.toml"] = s.scenario_toml.encode("utf-8")
         return self.header_html() + plots + table_html + self.section_methods() + self.footer_html()
@@ -141,6 +151,89 @@ class SweepReport:
         return (f"<footer>Written by <code>wipeout report</code> from wipeout {esc(self.s.software_version)} "
                 f"(git {esc(self.s.git_sha)}) sweep results. Files of this report: {files}.</footer>")
 
+    def tick(self, key, v):
+        """A key's value as shown: a choice by its name."""
+        names = self.s.choices(key)
+        return names[int(v)] if names and 0 <= int(v) < len(names) else tick(v)
+
+    # ---- ADL designs compared on the paths of each design ----
+    def section_adl_designs(self):
+        s = self.s
+        from report_common import DUST_QUOTE
+        names = s.choices("adl.design") or []
+        design_of_point = s.values["adl.design"][:s.points_done]
+        designs = [d for d in range(len(names)) if np.any(design_of_point == d)]
+        adl = s.output("adl_notional")
+        panels, rows = [], []
+        per_design = {}
+        for d in designs:
+            idx = s.rows_of(np.nonzero(design_of_point == d)[0])
+            hit = idx[np.isfinite(adl[idx]) & (adl[idx] > DUST_QUOTE)]
+            per_design[names[d]] = (idx, hit)
+        for name, title, xlabel in ADL_OUTPUTS:
+            if not s.has_output(name):
+                continue
+            column = s.output(name)
+            panels.append({"title": title, "xlabel": xlabel, "unit": s.output_attr(name, "unit"),
+                           "zero": DUST_QUOTE if s.output_attr(name, "unit") == "quote" else 0.0,
+                           "values": {k: column[hit] for k, (_, hit) in per_design.items()}})
+        self.files["figures/adl_designs.png"] = figures.adl_designs(panels, list(per_design))
+        header = ["design", "rows", "paths_with_adl", "p_adl", "p_adl_lo", "p_adl_hi"]
+        for name, _, _ in ADL_OUTPUTS:
+            header += [f"{name}:mean_given_adl", f"{name}:se_given_adl", f"{name}:p99_given_adl"]
+        body = []
+        for design, (idx, hit) in per_design.items():
+            p, lo, hi = stats.wilson(len(hit), len(idx))
+            row = [design, len(idx), len(hit), p, lo, hi]
+            cells = [f"<b>{esc(design)}</b>", f"{len(hit):,} of {len(idx):,}",
+                     f"{percent(p)}<span class=\"ci\">[{percent(lo)}, {percent(hi)}]</span>"]
+            for name, _, _ in ADL_OUTPUTS:
+                v = stats.finite(s.output(name)[hit]) if s.has_output(name) else np.array([])
+                summary = stats.summarize(v)
+                row += [summary["mean"], summary["se"], summary["p99"]]
+                unit = s.output_attr(name, "unit") if s.has_output(name) else ""
+                if name in ("adl_haircut", "adl_overshoot", "adl_max_share", "adl_hhi", "bad_debt"):
+                    cells.append(f"{with_unit(summary['mean'], unit)}<span class=\"ci\">± "
+                                 f"{with_unit(summary['se'], unit)} se</span>")
+            rows.append(row)
+            body.append(cells)
+        self.files["tables/adl_designs.csv"] = csv_text(header, rows)
+        paired = ""
+        if s.same_seed and len(per_design) > 1:
+            base, (base_idx, _) = next(iter(per_design.items()))
+            lines = []
+            for design, (idx, _) in list(per_design.items())[1:]:
+                if len(idx) != len(base_idx):
+                    continue
+                for name in ("adl_haircut", "bad_debt"):
+                    diff = s.output(name)[idx] - s.output(name)[base_idx]
+                    diff = diff[np.isfinite(diff)]
+                    m = float(np.mean(diff)) if diff.size else float("nan")
+                    se = float(np.std(diff, ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else float("nan")
+                    lines.append(f"{esc(design)} − {esc(base)}, {esc(name)}: {with_unit(m, 'quote')} ± "
+                                 f"{with_unit(se, 'quote')} (se)")
+            paired = ("<p>The points share their paths (the sweep ran with <code>--same-seed</code>): until the first "
+                      "ADL every design's path is the same, so the differences path by path are sharp. Mean "
+                      "paired differences per path: " + "; ".join(lines) + ".</p>") if lines else ""
+        caption = ("Over the paths with ADL of each design (pooled over the other axes' points), the empirical "
+                   "distribution of each output: the haircut (profit the deleveraged gave up against the mark), "
+                   "the overshoot (haircut beyond the shortfall it covered), the largest single position's share "
+                   "of the haircut and the Herfindahl index of the positions' shares, the positions hit and the "
+                   "bad debt. A curve starting above 0 has that share of paths at 0.")
+        return ('<h2 id="adl-designs">ADL designs compared</h2>'
+                "<p>The queue closes the best-ranked profitable positions at the liquidated position's bankruptcy "
+                "price; pro-rata closes the same share of every profitable position and spreads the deficit at "
+                "the mark in proportion to their profit; min-max spreads it evenly, capped at each position's "
+                "profit (the smallest largest haircut). In this model the queue's overshoot is zero by "
+                "construction (each unit closes at the bankruptcy price, which hands over exactly that unit's "
+                "deficit): what separates the designs is who pays (concentration) and what none of them can "
+                "cover (bad debt). docs/model.md, M10.</p>" + paired
+                + figure(self.files["figures/adl_designs.png"], "ADL designs", caption, "figures/adl_designs.png")
+                + table(["Design", "Paths with ADL", "P(ADL)", "Haircut | ADL", "Overshoot | ADL",
+                         "Largest share | ADL", "HHI | ADL", "Bad debt | ADL"], body, left=1)
+                + '<p class="note">Table: <code>tables/adl_designs.csv</code> (mean, se and p99 of each output over '
+                  "the paths with ADL, per design).</p>")
+
     # ---- grid, one axis: a line per output ----
     def line_panel(self, output, stat, key, idx, series_label=None):
         """A panel of one output against `key` at the points `idx` (one or more series: list of (label, idx))."""
@@ -150,8 +243,10 @@ class SweepReport:
             series.append({"label": name, "x": self.s.values[key][points], "y": y[points],
                            "lo": None if lo is None else lo[points], "hi": None if hi is None else hi[points],
                            "line": True})
+        names = self.s.choices(key)
         return {"title": label(output, stat), "xlabel": key, "ylabel": label(output, stat),
-                "unit": self.unit(output, stat), "log": self.s.is_log(key), "series": series}
+                "unit": self.unit(output, stat), "log": self.s.is_log(key), "series": series,
+                "xticklabels": list(enumerate(names)) if names else None}
 
     def section_grid1(self):
         key = self.s.keys[0]
@@ -172,13 +267,15 @@ class SweepReport:
         heat = []
         for o, st in self.shown:
             z = self.series(o, st)[0].reshape(n1, n2).T  # z[j, i]: key 1 across, key 2 up
-            heat.append({"title": label(o, st), "xlabel": k1, "ylabel": k2, "xticks": [tick(v) for v in s.grid[k1]],
-                         "yticks": [tick(v) for v in s.grid[k2]], "z": z, "unit": self.unit(o, st),
+            heat.append({"title": label(o, st), "xlabel": k1, "ylabel": k2,
+                         "xticks": [self.tick(k1, v) for v in s.grid[k1]],
+                         "yticks": [self.tick(k2, v) for v in s.grid[k2]], "z": z, "unit": self.unit(o, st),
                          "annotate": annotate})
         self.files["figures/sweep_heatmaps.png"] = figures.sweep_heatmaps(heat)
         chosen = np.unique(np.linspace(0, n2 - 1, min(n2, MAX_LINES)).round().astype(int))
         point_index = np.arange(s.n_points).reshape(n1, n2)
-        lines = [self.line_panel(o, st, k1, [(f"{k2} = {tick(s.grid[k2][j])}", point_index[:, j]) for j in chosen])
+        lines = [self.line_panel(o, st, k1, [(f"{k2} = {self.tick(k2, s.grid[k2][j])}", point_index[:, j])
+                                             for j in chosen])
                  for o, st in self.shown]
         self.files["figures/sweep_lines.png"] = figures.sweep_panels(lines, legend_title=None)
         thinned = "" if len(chosen) == n2 else f" ({len(chosen)} of its {n2} values, evenly spaced)"
@@ -267,7 +364,7 @@ class SweepReport:
             html_head.append(esc(label(o, st)))
         body = []
         for p in range(min(s.n_points, MAX_TABLE_ROWS)):
-            cells = [str(p)] + [tick(s.values[k][p]) for k in s.keys] + [f"<code>{s.seeds[p]}</code>"]
+            cells = [str(p)] + [self.tick(k, s.values[k][p]) for k in s.keys] + [f"<code>{s.seeds[p]}</code>"]
             for o, st in self.shown:
                 y, lo, hi, se = self.series(o, st)
                 unit = self.unit(o, st)
@@ -293,7 +390,10 @@ class SweepReport:
                   "definitions")
         return (f'<h2 id="methods">Methods</h2><ul>'
                 f"<li>Each point is an independent run of {s.per_point:,} paths of the base scenario with the "
-                f"swept keys set, seeded <code>derive_seed(seed, point)</code>; its statistics are {source}.</li>"
+                f"swept keys set, seeded "
+                + ("with the sweep's own seed at every point (<code>--same-seed</code>: the same paths, common "
+                   "random numbers)" if s.same_seed else "<code>derive_seed(seed, point)</code>")
+                + f"; its statistics are {source}.</li>"
                 f"<li><b>Means</b>: ± 1.96 sd / √n. <b>Probabilities</b>: Wilson score interval at 95%. "
                 f"<b>Quantiles (VaR) and expected shortfall</b>: the value only (no interval is stored per "
                 f"point; the run report of a point, <code>wipeout report</code> of its re-run, gives one).</li>"

@@ -24,7 +24,8 @@ files=(report.html scenario.toml
   tables/headline.csv tables/probabilities.csv tables/summary.csv tables/distributions.csv
   tables/trajectories.csv tables/drivers.csv tables/driver_bins.csv
   tables/exceedance_max_drawdown.csv tables/exceedance_liquidated_notional.csv
-  tables/exceedance_fund_payout.csv tables/exceedance_adl_notional.csv)
+  tables/exceedance_fund_payout.csv tables/exceedance_adl_notional.csv
+  figures/fund_curve.png tables/fund_sizes.csv tables/fund_curve.csv)
 for f in "${files[@]}"; do
   [[ -s small_report/$f ]] || fail "missing or empty: small_report/$f"
 done
@@ -168,7 +169,7 @@ page = open("small_report/report.html", encoding="utf-8").read()
 a = f.attrs
 for text in (f"{int(a['seed'])}", a["git_sha"], a["software_version"], "1,000", "complete", "[shock]"):
     assert text in page, text
-assert page.count('<img src="data:image/png;base64,') == 7
+assert page.count('<img src="data:image/png;base64,') == 8
 assert "<details>" in page and "scenario" in page
 import re
 assert not re.search(r'(src|href)="(https?:)?//', page), "the report must not load anything external"
@@ -177,11 +178,25 @@ assert open("small_report/scenario.toml").read() == a["scenario"]
 # Every PNG decodes and is not blank.
 import glob
 pngs = sorted(glob.glob("small_report/figures/*.png"))
-assert len(pngs) == 7, pngs
+assert len(pngs) == 8, pngs
 for path in pngs:
     image = mpimg.imread(path)
     assert image.shape[0] > 300 and image.shape[1] > 800, (path, image.shape)
     assert image[..., :3].std() > 0.05, path
+EOF
+
+# ---- the fund-sizing section: the same figures as wipeout fund ----
+expect_exit 0 "$WIPEOUT" fund small.h5 --p-adl 0.01 --json
+cp "$tmp/out" fund.json
+$PY - <<'EOF' || fail "the report's fund sizes differ from wipeout fund's"
+import csv, json
+j = json.load(open("fund.json"))
+sizes = {r["p_adl_target"]: r for r in csv.DictReader(open("small_report/tables/fund_sizes.csv"))}
+r = sizes["0.01"]
+assert float(r["fund_to_oi"]) == j["fund_to_oi"] and float(r["p_adl_at_fund"]) == j["p_adl_at_fund"], (r, j)
+assert [float(r["fund_to_oi_lo"]), float(r["fund_to_oi_hi"])] == j["fund_to_oi_ci"], (r, j)
+assert float(r["fund_quote"]) == j["fund_quote"]
+assert float(sizes["run"]["p_adl_at_fund"]) == j["p_adl_at_run_fund"]
 EOF
 
 # ---- an existing report is not overwritten without --force; -o names the directory ----
