@@ -19,7 +19,6 @@ import argparse
 import csv
 import json
 import math
-import os
 import pathlib
 import subprocess
 import sys
@@ -126,7 +125,7 @@ def main():
         dd = p["max_drawdown"][:]
         lo_oi, L, tot = long_over_oi(p)
         data, source = daily_data()
-        meds, shares = [], []
+        meds = []
         for (lo, hi), dshare in zip(BINS, data["long"]):
             m = (dd >= lo) & (dd < hi)
             n = int(m.sum())

@@ -116,7 +116,6 @@ class Crowd {
     /// Sets up the renewal of one side: `notional_per_s` of new positions split over the leverage levels of the
     /// population's runs as their weights are.
     void set_renewal(Side side, double notional_per_s);
-    bool renewing() const { return !renewal_[0].levels.empty() || !renewal_[1].levels.empty(); }
 
     /// Hands every position of side S the mark has crossed to `engine`: a grid run's crossed block at once
     /// (engine.take_block) when the engine closes it whole, else cohort by cohort (engine.take_over, which

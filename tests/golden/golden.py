@@ -24,10 +24,15 @@ PINS = pathlib.Path(__file__).resolve().parent / "pins"
 
 
 def cases():
-    """(name, scenario file or None, paths, extra arguments): the default scenario and every experiment."""
+    """(name, scenario file or None, paths, extra arguments): the default scenario, every experiment, and the
+    crowd from the market's history (Brownian, given bars, renewal during the path)."""
     out = [("default", None, 300, ["--save-trajectories", "3"])]
     for f in sorted((ROOT / "experiments").glob("*.toml")) + sorted((ROOT / "experiments/history").glob("*.toml")):
         out.append((f.stem, f, 150, ["--save-trajectories", "2"]))
+    history = ["--set", "history.enabled=true", "--save-trajectories", "2"]
+    out.append(("default_history", None, 150, history))
+    out.append(("2023-08-17_spacex_bars", ROOT / "experiments/history/2023-08-17_spacex.toml", 100, history))
+    out.append(("default_history_renewal", None, 60, history + ["--set", "history.renewal=true"]))
     return out
 
 
@@ -65,8 +70,9 @@ CHECKED_PATHS = 40  # a checked path costs ~50x: the first paths of each case, c
 
 
 def run_case(wipeout, name, scenario, paths, extra, workdir, check):
-    if check:
-        paths, extra = min(paths, CHECKED_PATHS), []
+    if check:  # the same paths, without the trajectories
+        paths = min(paths, CHECKED_PATHS)
+        extra = [a for a in extra if a != "--save-trajectories" and not a.isdigit()]
     out = pathlib.Path(workdir) / f"{name}{'_check' if check else ''}.h5"
     cmd = [wipeout, "run"] + ([str(scenario)] if scenario else []) + [
         "--paths", str(paths), "--threads", "2", "-q", "-o", str(out)] + extra + (["--check"] if check else [])
