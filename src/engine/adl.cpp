@@ -51,15 +51,8 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
     auto& queue = buffers_.queue;
     auto& ranked = buffers_.ranked;
     auto& handed = buffers_.handed;
-    ++counters_.adl_rounds;
-    const Side side = opposite(liquidated);
-    SideBook& f = crowd.book(side);
-    const auto& runs = crowd.runs(side);
-    const Population& pop = crowd.pop_;
+    const auto [side, f, runs, pop, ne, grid_size] = begin_round(crowd, liquidated);
     const auto& entries = pop.entries;
-    const std::size_t ne = entries.size();
-    const std::size_t grid_size = runs.size() * ne;
-    prepare(f, runs.size(), grid_size, side);
     auto& extra = f.pool;
     const auto score = [&](const Cohort& c) {
         return adl_score_unchecked(ranking_, side, c.entry, mark, c.qty, c.margin());
@@ -232,15 +225,8 @@ double water_level_by_sort(const std::vector<AdlCandidate>& candidates, double c
 }  // namespace
 
 AdlShare Adl::share(Crowd& crowd, Side liquidated, double qty, double price, double mark, double t) {
-    ++counters_.adl_rounds;
-    const Side side = opposite(liquidated);
-    SideBook& f = crowd.book(side);
-    const auto& runs = crowd.runs(side);
-    const Population& pop = crowd.pop_;
+    const auto [side, f, runs, pop, ne, grid_size] = begin_round(crowd, liquidated);
     const auto& entries = pop.entries;
-    const std::size_t ne = entries.size();
-    const std::size_t grid_size = runs.size() * ne;
-    prepare(f, runs.size(), grid_size, side);
     auto& extra = f.pool;
     // Every position in profit at the mark, with its quantity and its profit per unit.
     const double s = side == Side::Short ? 1.0 : -1.0;  // a short profits from a mark below its entry
@@ -400,11 +386,18 @@ void Adl::check_share(Crowd& crowd, Side side, double qty, double mark, const Ad
     }
 }
 
-void Adl::prepare(SideBook& f, std::size_t runs, std::size_t grid_size, Side side) {
-    if (!f.left.empty()) return;
-    f.left.assign(grid_size, 1.0);
-    f.emptied.assign(runs, {0, 0});
-    buffers_.grid_hits[static_cast<int>(side)].assign(grid_size, AdlHit{});
+Adl::Round Adl::begin_round(Crowd& crowd, Side liquidated) {
+    ++counters_.adl_rounds;
+    const Side side = opposite(liquidated);
+    SideBook& f = crowd.book(side);
+    const auto& runs = crowd.runs(side);
+    const std::size_t ne = crowd.pop_.entries.size(), grid_size = runs.size() * ne;
+    if (f.left.empty()) {
+        f.left.assign(grid_size, 1.0);
+        f.emptied.assign(runs.size(), {0, 0});
+        buffers_.grid_hits[static_cast<int>(side)].assign(grid_size, AdlHit{});
+    }
+    return {side, f, runs, crowd.pop_, ne, grid_size};
 }
 
 namespace {

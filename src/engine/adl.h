@@ -90,8 +90,17 @@ class Adl {
     void report(PathOutputs& out) const;
 
   private:
-    /// First ADL on this side of the path: what it takes is tracked from now on.
-    void prepare(SideBook& f, std::size_t runs, std::size_t grid_size, Side side);
+    /// What one round works on: the side opposite the liquidated one, its positions and the grid's size.
+    struct Round {
+        Side side;
+        SideBook& book;
+        const std::vector<CohortRun>& runs;
+        const Population& pop;
+        std::size_t ne, grid_size;
+    };
+    /// Starts a round against the side opposite `liquidated`; on the first on that side of the path, what ADL
+    /// takes is tracked from then on.
+    Round begin_round(Crowd& crowd, Side liquidated);
     /// Adds a round's haircut of cohort `id` (grid_size: where the pool's ids start) to its record;
     /// `positions` are those hit, new ones (the queue closes them) or the same each round (`same_positions`:
     /// the other designs reduce every position of the cohort).
