@@ -1,5 +1,6 @@
 // Cost of one path of the cascade engine (docs/performance.md): the engine's defaults, their population build
-// alone, the built-in default scenario (parameters sampled per path, as `wipeout run` does), and the two drivers of the cost model "cost = a + b * cohorts + c * steps" varied one at a time (the
+// alone, the built-in default scenario (parameters sampled per path, as `wipeout run` does) and the same on a
+// position snapshot drawn from its crowd, loading a snapshot, and the two drivers of the cost model "cost = a + b * cohorts + c * steps" varied one at a time (the
 // cohort grid's entry bins, the horizon). scripts/bench_engine.sh runs it and reads the model off.
 //
 // Every benchmark cycles through the same paths (seed 42, indices 0..kPaths-1), one path per iteration, so
@@ -11,7 +12,9 @@
 #include <vector>
 
 #include "wipeout/cascade_engine.h"
+#include "wipeout/market_inputs.h"
 #include "wipeout/population.h"
+#include "wipeout/position_snapshot.h"
 #include "wipeout/scenario.h"
 #include "wipeout/tiers.h"
 
@@ -24,8 +27,8 @@ constexpr std::uint64_t kPaths = 256;  // iterations are a multiple of this: eve
 
 // Runs path i of the run with parameters params_of(i), one path per iteration.
 template <class Params>
-void run_paths_with(benchmark::State& state, Params&& params_of, std::uint64_t paths = kPaths) {
-    CascadeEngine engine(TierTable::btc_default());
+void run_paths_with(benchmark::State& state, Params&& params_of, std::uint64_t paths = kPaths,
+                    CascadeEngine engine = CascadeEngine(TierTable::btc_default())) {
     double steps = 0, take_overs = 0, partial_cuts = 0, blocks = 0, cohorts = 0, adl_rounds = 0;
     std::uint64_t path = 0;
     for (auto _ : state) {
@@ -97,6 +100,58 @@ void BM_path_horizon(benchmark::State& state) {
     run_paths(state, params);
 }
 
+// A position snapshot of `positions` drawn from the default scenario's path-0 crowd (`wipeout snapshot`), and the
+// oi_scale that carries the crowd's open interest.
+DrawnSnapshot default_snapshot(std::size_t positions) {
+    const CascadeParams params = Scenario::builtin().sample(1, 0);
+    PopulationScratch scratch;
+    Population crowd;
+    build_population(params, TierTable::btc_default(), scratch, crowd);
+    SnapshotDraw draw;
+    draw.positions = positions;
+    draw.accounts = positions / 30;
+    draw.cross_share = 0.15;
+    return draw_snapshot(crowd, params.reference_price, draw);
+}
+
+// Reading a snapshot of arg positions and building its cohorts: once per run (a million positions must load in
+// seconds).
+void BM_snapshot_load(benchmark::State& state) {
+    const DrawnSnapshot drawn = default_snapshot(static_cast<std::size_t>(state.range(0)));
+    const CascadeParams params = Scenario::builtin().sample(1, 0);
+    Population population;
+    PositionSnapshot::Summary summary;
+    for (auto _ : state) {
+        const PositionSnapshot snapshot = PositionSnapshot::parse_csv(drawn.csv, "bench.csv", TierTable::btc_default());
+        summary = snapshot.build(TierTable::btc_default(), params.liquidation_fee, params.reference_price,
+                                 drawn.oi_scale, population);
+        benchmark::DoNotOptimize(population.long_oi);
+    }
+    state.counters["cohorts"] = static_cast<double>(summary.cohorts);
+    state.counters["positions_per_s"] =
+        benchmark::Counter(static_cast<double>(state.range(0)), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// The default scenario with its crowd replaced by a 100,000-position snapshot drawn from it: compare with
+// BM_path_default_scenario (same paths, same sampled parameters but the crowd's).
+void BM_path_snapshot_scenario(benchmark::State& state) {
+    const Scenario scenario = Scenario::builtin();
+    const DrawnSnapshot drawn = default_snapshot(100000);
+    MarketInputs inputs{TierTable::btc_default(), std::nullopt,
+                        std::make_shared<const PositionSnapshot>(
+                            PositionSnapshot::parse_csv(drawn.csv, "bench.csv", TierTable::btc_default())),
+                        std::nullopt};
+    CascadeParams params;
+    run_paths_with(
+        state,
+        [&](std::uint64_t path) -> const CascadeParams& {
+            params = scenario.sample(kSeed, path);
+            params.oi_scale = drawn.oi_scale;
+            return params;
+        },
+        kScenarioPaths, CascadeEngine(inputs));
+}
+
 constexpr auto kIterations = static_cast<benchmark::IterationCount>(4 * kPaths);
 
 // With --benchmark_repetitions, the fastest repetition too: on a shared machine the minimum is the steadiest
@@ -114,6 +169,11 @@ BENCHMARK(BM_path_default_scenario)
     ->Iterations(static_cast<benchmark::IterationCount>(kScenarioPaths))
     ->ComputeStatistics("min", fastest);
 BENCHMARK(BM_population_build)->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", fastest);
+BENCHMARK(BM_path_snapshot_scenario)
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(static_cast<benchmark::IterationCount>(kScenarioPaths))
+    ->ComputeStatistics("min", fastest);
+BENCHMARK(BM_snapshot_load)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond)->ComputeStatistics("min", fastest);
 BENCHMARK(BM_path_entry_bins)
     ->Arg(2)
     ->Arg(4)

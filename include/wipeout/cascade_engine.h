@@ -18,6 +18,7 @@ namespace wipeout {
 
 class TierTable;
 class PriceHistory;
+struct MarketInputs;
 
 /// One row of a path's time series (written by `wipeout path --trace` and run's /trajectories).
 struct TraceRow {
@@ -76,6 +77,9 @@ public:
     explicit CascadeEngine(const TierTable& tiers, EngineOptions options = {});
     /// With a price history: the crowd of every path with history.enabled is the one its bars leave (M6).
     CascadeEngine(const TierTable& tiers, const PriceHistory* history, EngineOptions options = {});
+    /// With everything a run reads: the tiers, the price history, and the snapshots of positions (which replace
+    /// the parametric crowd of every path) and of the order book.
+    explicit CascadeEngine(const MarketInputs& inputs, EngineOptions options = {});
     ~CascadeEngine();
     CascadeEngine(CascadeEngine&&) noexcept;
     CascadeEngine& operator=(CascadeEngine&&) noexcept;

@@ -84,6 +84,7 @@ struct CascadeParams {
     double history_hold_days = 5.0;          ///< mean time a position stays open (closing hazard 1 / hold)
     double history_bin_width = 0.004;        ///< entry grid spacing in log price
     bool history_renewal = false;            ///< the opening flow goes on during the path (1 / hold of OI a day)
+    double oi_scale = 1.0;                   ///< a position snapshot's open interest times this (positions.source)
 
     // ---- M7 / M8 liquidation engine ----
     bool liquidation_enabled = true;

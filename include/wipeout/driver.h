@@ -65,6 +65,8 @@ struct RunResult {
     double paths_per_s = 0;
     int stop_signal = 0;  ///< the stop value rank 0 saw when it stopped the run early (0: none)
     bool on_root = true;  ///< false on MPI ranks other than 0 (they print nothing)
+    /// What the run read besides the scenario, for the user (a position snapshot's summary); empty: nothing.
+    std::string inputs_note;
 };
 
 /// A path that failed (an invariant violation with check_invariants, or any engine error): the run stops

@@ -13,6 +13,7 @@ enum class StreamId : std::uint64_t {
     Fundamental = 3,  ///< the fundamental's diffusion at fixed nodes in time
     Bridge = 4,       ///< the fundamental between two nodes (one substream per interval)
     Jumps = 5,        ///< the fundamental's jump times and sizes
+    Snapshot = 6,     ///< positions drawn from a crowd into a snapshot (draw_snapshot)
 };
 
 /// SplitMix64 finalizer: a bijective 64-bit mix (Steele, Lea & Flood 2014), used to derive stream keys.

@@ -29,6 +29,12 @@ struct RunSettings {
     /// Price-history CSV (wipeout/price_history.h) whose bars shape the crowd of paths with history.enabled;
     /// empty: a Brownian history with the history.* parameters.
     std::filesystem::path history;
+    /// Position-snapshot CSV ([positions] source, wipeout/position_snapshot.h) that replaces the parametric
+    /// crowd; empty: the crowd the positions.* parameters describe.
+    std::filesystem::path positions;
+    /// Order-book snapshot CSV ([book] source, wipeout/book_snapshot.h) the engine walks instead of the power
+    /// law; empty: the power law of book.depth_1pct and book.shape.
+    std::filesystem::path book;
     friend bool operator==(const RunSettings&, const RunSettings&) = default;
 };
 

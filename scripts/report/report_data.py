@@ -179,6 +179,18 @@ class ResultsFile:
             out.append((int(path_index), {c: t[c][k, :n].astype(np.float64) for c in columns}))
         return out
 
+    # ---- the liquidation map of path 0's crowd (written by wipeout run since the map; older files have none) ----
+    def liquidation_map(self):
+        """/liquidation_map as a dict (columns as float64 arrays, attributes by name), or None when absent."""
+        if "liquidation_map" not in self.f or not isinstance(self.f["liquidation_map"], h5py.Group):
+            return None
+        g = self.f["liquidation_map"]
+        out = {key: g[key][:].astype(np.float64) for key in g if isinstance(g[key], h5py.Dataset)}
+        for key, value in g.attrs.items():
+            out[key] = _text(value) if isinstance(value, (str, bytes)) else (
+                value.item() if isinstance(value, np.generic) else value)
+        return out
+
 
 class SweepFile(ResultsFile):
     """A `wipeout-sweep` file (docs/results_format.md, "Sweep files"): the run-file layout over every point's

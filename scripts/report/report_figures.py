@@ -581,3 +581,74 @@ def adl_designs(panels, designs):
             ax.set_visible(False)
         fig.tight_layout(h_pad=1.8, w_pad=1.8)
         return png(fig)
+
+
+# ---- the liquidation map ----
+def liquidation_map(m):
+    """The liquidation map of a crowd (wipeout liq-map --png, the report's map): top, the notional liquidated in
+    each price bin (longs below P0, shorts above); bottom, on a log axis, the cumulative forced notional from P0
+    outward against the depth resting within the same move, the cliffs where the first exceeds the second.
+
+    m: dict with p0, price (bin centres), width, long, short, long_cum, short_cum, bid_depth, ask_depth (arrays;
+    depth inf where unlimited), cliff_down and cliff_up (dicts with found, price, move, forced, depth), title."""
+    price = np.asarray(m["price"], dtype=float)
+    width = float(m["width"])
+    p0 = float(m["p0"])
+    low, high = price - width / 2, price + width / 2
+    edges = np.append(low, high[-1])
+    long_, short = np.asarray(m["long"], dtype=float), np.asarray(m["short"], dtype=float)
+    with _style():
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7), sharex=True,
+                                          gridspec_kw={"height_ratios": [1, 1.15], "hspace": 0.08})
+        top.stairs(long_, edges, fill=True, color=LONG, alpha=0.85, label="longs liquidated (below P0)")
+        top.stairs(short, edges, fill=True, color=SHORT, alpha=0.85, label="shorts liquidated (above P0)")
+        top.set_ylabel("notional per bin\n(qty × liquidation price)")
+        top.yaxis.set_major_formatter(_quote_formatter())
+        top.set_title(m.get("title") or "Liquidation map")
+        top.legend(loc="upper right")
+
+        below, above = low < p0, high > p0
+        curves = (
+            (low[below], np.asarray(m["long_cum"], dtype=float)[below], LONG, "-",
+             "longs liquidated by a fall to x"),
+            (high[above], np.asarray(m["short_cum"], dtype=float)[above], SHORT, "-",
+             "shorts liquidated by a rise to x"),
+            (low[below], np.asarray(m["bid_depth"], dtype=float)[below], INK, "--", "bids within the fall to x"),
+            (high[above], np.asarray(m["ask_depth"], dtype=float)[above], FUNDAMENTAL, "--",
+             "asks within the rise to x"))
+        forced = np.concatenate([c[1] for c in curves[:2]])
+        peak = float(forced[np.isfinite(forced)].max()) if forced.size else 0.0
+        if peak > 0:
+            floor = peak * 1e-4
+            for x, y, color, style, label in curves:
+                ok = np.isfinite(y) & (y > 0)
+                if ok.any():
+                    bottom.plot(x[ok], y[ok], color=color, linestyle=style, linewidth=1.5, label=label)
+            bottom.set_yscale("log")
+            bottom.set_ylim(floor, peak * 30)
+            bottom.yaxis.set_major_formatter(_quote_formatter())
+        else:
+            bottom.text(0.5, 0.5, "no liquidation price in the range", ha="center", va="center",
+                        transform=bottom.transAxes, color=GREY)
+            bottom.set_yticks([])
+        bottom.set_ylabel("cumulative from P0 (quote)")
+        bottom.set_xlabel("price")
+        for ax in (top, bottom):
+            ax.axvline(p0, color="#222222", linestyle=":", linewidth=1.1)
+        top.annotate(f"P0 = {p0:,.6g}", (p0, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
+                     textcoords="offset points", fontsize=8, color="#222222")
+        for key, sign, color in (("cliff_down", "−", LONG), ("cliff_up", "+", SHORT)):
+            c = m.get(key) or {}
+            if not c.get("found"):
+                continue
+            for ax in (top, bottom):
+                ax.axvline(c["price"], color=color, linestyle="--", linewidth=1.1)
+            bottom.annotate(f"cliff {sign}{100 * c['move']:.3g}%\n{quote(c['forced'])} forced > "
+                            f"{quote(c['depth'])} depth", (c["price"], 0.97), xycoords=("data", "axes fraction"),
+                            xytext=(4 if sign == "+" else -4, 0), textcoords="offset points", va="top",
+                            ha="left" if sign == "+" else "right", fontsize=8, color=color)
+        bottom.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+        bottom.set_xlim(edges[0], edges[-1])
+        if peak > 0:
+            bottom.legend(loc="lower right", fontsize=7.5)
+        return png(fig)

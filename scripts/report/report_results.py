@@ -24,6 +24,7 @@ ALL_FILES = (
     "tables/headline.csv", "tables/probabilities.csv", "tables/summary.csv", "tables/distributions.csv",
     "tables/trajectories.csv", "tables/drivers.csv", "tables/driver_bins.csv",
     "figures/fund_curve.png", "tables/fund_sizes.csv", "tables/fund_curve.csv",
+    "figures/liquidation_map.png", "tables/liquidation_map.csv",
 ) + tuple(f"tables/exceedance_{name}.csv" for name, _, _ in EXCEEDANCE_OUTPUTS)
 FUND_TARGETS = (0.01, 0.001)  # P(ADL) the fund is sized for: a 99% and Binance's stated 99.9% level
 
@@ -89,6 +90,7 @@ class ResultsReport:
             self.section_distributions(),
             self.section_vbounce(),
             self.section_drivers(),
+            self.section_liquidation_map(),
             self.section_methods(),
         ]
         self.files["scenario.toml"] = r.scenario_toml.encode("utf-8")
@@ -119,7 +121,8 @@ class ResultsReport:
         toc = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
             ("headline", "Tail risk"), ("exceedance", "Exceedance curves"), ("fund", "Fund sizing"),
             ("distributions", "Distributions"),
-            ("vbounce", "V-bounce"), ("drivers", "Drivers of the tail"), ("methods", "Methods")))
+            ("vbounce", "V-bounce"), ("drivers", "Drivers of the tail"), ("liquidation-map", "Liquidation map"),
+            ("methods", "Methods")))
         return (f"<h1>Liquidation-cascade stress test</h1>"
                 f'<p class="subtitle">wipeout Monte Carlo report of <code>{esc(self.path.rsplit("/", 1)[-1])}'
                 f"</code>: {r.n_done:,} simulated paths of a leveraged perpetual-futures market under a "
@@ -572,6 +575,69 @@ class ResultsReport:
                     f"({percent(threshold)}), with 95% Wilson intervals. Dashed: 5% by construction, the share "
                     f"over all paths. A parameter that moves this line drives the tail, not just the average."),
                     "figures/drivers_tail.png"))
+
+    # ---- the liquidation map of path 0's crowd ----
+    def section_liquidation_map(self):
+        head = '<h2 id="liquidation-map">The crowd before the shock: its liquidation map</h2>'
+        m = self.r.liquidation_map()
+        if m is None:
+            return head + ("<p class=\"note\">This file has no <code>/liquidation_map</code> (written by a wipeout "
+                           "before the map): <code>wipeout liq-map</code> maps the scenario's crowd.</p>")
+        p0 = float(m["reference_price"])
+        width = (float(m["range_high"]) - float(m["range_low"])) / int(m["bins"])
+        columns = ("price", "long_liquidated", "short_liquidated", "long_cumulative", "short_cumulative")
+        self.files["tables/liquidation_map.csv"] = csv_text(
+            columns, [[float(m[c][i]) for c in columns] for i in range(len(m["price"]))])
+        cliffs = {key: {"found": bool(np.isfinite(m[f"{key}_move"])), "move": float(m[f"{key}_move"]),
+                        "price": float(m[f"{key}_price"]), "forced": float(m[f"{key}_forced"]),
+                        "depth": float(m[f"{key}_depth"])} for key in ("cliff_down", "cliff_up")}
+        self.files["figures/liquidation_map.png"] = figures.liquidation_map({
+            "p0": p0, "price": m["price"], "width": width, "long": m["long_liquidated"],
+            "short": m["short_liquidated"], "long_cum": m["long_cumulative"], "short_cum": m["short_cumulative"],
+            "bid_depth": m["bid_depth"], "ask_depth": m["ask_depth"], "cliff_down": cliffs["cliff_down"],
+            "cliff_up": cliffs["cliff_up"], "title": f"Liquidation map of path {int(m['path'])}'s crowd"})
+
+        def price_text(v):
+            return f"{v:,.2f}".rstrip("0").rstrip(".")
+
+        def cliff(key, down):
+            c = cliffs[key]
+            if not c["found"]:
+                reach = (1 - float(m["range_low"]) / p0) if down else (float(m["range_high"]) / p0 - 1)
+                return f"none within {'−' if down else '+'}{percent(max(reach, 0.0))}"
+            return value_with_ci(f"{'−' if down else '+'}{percent(c['move'])} (price {price_text(c['price'])})",
+                                 f"{quote(c['forced'])} forced &gt; {quote(c['depth'])} "
+                                 f"{'bids' if down else 'asks'} within the move")
+        never = int(m["long_never_cohorts"]) + int(m["short_never_cohorts"])
+        rows = [
+            ["Open interest (quote at P0)", quote(m["long_open_interest"]), quote(m["short_open_interest"])],
+            ["Forced notional (qty × liquidation price)", quote(m["long_notional"]), quote(m["short_notional"])],
+            [f"… of which in the map, {price_text(m['range_low'])} – {price_text(m['range_high'])}",
+             quote(m["long_in_range"]),
+             quote(m["short_in_range"])],
+            ["Cliff: the move at which forced flow first exceeds the depth", cliff("cliff_down", True),
+             cliff("cliff_up", False)],
+        ]
+        if never:
+            rows.append(["Never liquidated (longs at or below 1×, left out)",
+                         f"{int(m['long_never_cohorts']):,} cohorts, {quote(m['long_never_open_interest'])} of OI",
+                         ""])
+        caption = (f"Top: the notional whose liquidation price lies in each {sig(width, 3)}-wide price bin, longs "
+                   f"(red) below P0, shorts (green) above: the forced selling or buying that hits the book when the "
+                   f"price gets there. Bottom, log scale: the same notional cumulated from P0 outward against the "
+                   f"book's depth resting within the same move (dashed); a dashed vertical marks a cliff, the "
+                   f"smallest move at which the forced flow exceeds the depth. Data: "
+                   f"<code>tables/liquidation_map.csv</code>.")
+        return (head +
+                "<p>Where the crowd's liquidation prices lie before anything happens, the map market-data vendors "
+                "call a liquidation heatmap, for the crowd of path 0 (a position snapshot's cohorts when the scenario "
+                "has one): how far the price has to move before forced flow outruns the book. "
+                "<code>wipeout liq-map</code> draws it for any path or range.</p>"
+                f"<p class=\"note\">Crowd: {esc(str(m['crowd_text']))} (path {int(m['path'])}, seed "
+                f"{int(m['seed'])}), around P0 = {price_text(p0)}. Book at t = 0: {esc(str(m['book_text']))}.</p>"
+                + figure(self.files["figures/liquidation_map.png"], "Liquidation map", caption,
+                         "figures/liquidation_map.png")
+                + table(["", "Longs (a fall)", "Shorts (a rise)"], rows))
 
     # ---- methods and the full summary ----
     def summary_csv(self):

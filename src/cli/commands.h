@@ -8,6 +8,8 @@ namespace wipeout::cli {
 int& exit_status();
 /// wipeout liq-price: liquidation and bankruptcy price of one position (src/cli/liq_price.cpp).
 void add_liq_price_command(CLI::App& app);
+/// wipeout liq-map: the liquidation map of a scenario's crowd (src/cli/liq_map.cpp).
+void add_liq_map_command(CLI::App& app);
 /// wipeout run: a scenario's Monte Carlo paths into an HDF5 results file (src/cli/run.cpp).
 void add_run_command(CLI::App& app);
 /// wipeout sweep: a grid or Latin hypercube over scenario parameters (src/cli/sweep.cpp).
@@ -24,4 +26,6 @@ void add_path_command(CLI::App& app);
 void add_fund_command(CLI::App& app);
 /// wipeout report: HTML report, figures and tables of a results file (src/cli/report.cpp, scripts/report/).
 void add_report_command(CLI::App& app);
+/// wipeout snapshot: a position snapshot drawn from a scenario's crowd (src/cli/snapshot.cpp).
+void add_snapshot_command(CLI::App& app);
 }  // namespace wipeout::cli

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("wipeout ") + wipeout::kVersion + " (git " + wipeout::kGitSha + ")");
     app.require_subcommand(1);
     wipeout::cli::add_liq_price_command(app);
+    wipeout::cli::add_liq_map_command(app);
     wipeout::cli::add_run_command(app);
     wipeout::cli::add_sweep_command(app);
     wipeout::cli::add_merge_command(app);
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
     wipeout::cli::add_scenario_command(app);
     wipeout::cli::add_path_command(app);
     wipeout::cli::add_report_command(app);
+    wipeout::cli::add_snapshot_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

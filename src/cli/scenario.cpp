@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "commands.h"
+#include "wipeout/book_snapshot.h"
 #include "wipeout/scenario.h"
 
 namespace wipeout::cli {
@@ -20,6 +23,20 @@ void show_command(const ScenarioArgs& a) {
     Scenario scenario = a.file.empty() ? Scenario::builtin() : Scenario::load(a.file);
     for (const auto& assignment : a.sets) scenario.set(assignment);
     std::fputs(scenario.to_toml().c_str(), stdout);
+    if (!scenario.run().book.empty()) {
+        // The order-book snapshot, for comparison with the power law of book.depth_1pct and book.shape (which
+        // a run on the snapshot does not use: it walks the snapshot's profile, in units of its d1).
+        const BookSnapshot book = BookSnapshot::load(scenario.run().book);
+        const auto fit = book.fit_power_law();
+        fmt::print("\n# [book] source {}: {} bid and {} ask levels around a mid of {:.10g}\n", book.source(),
+                   book.bids().size(), book.asks().size(), book.mid());
+        fmt::print("#   snapshot d1 (mean depth within 1% of the mid, each side): {:.6g} quote; a run uses it "
+                   "in place of book.depth_1pct\n",
+                   book.depth_1pct());
+        fmt::print("#   best power-law fit D(x) = d1 (x / 1%)^shape: d1 = {:.6g}, shape = {:.4f}, rms log "
+                   "error {:.4f}\n",
+                   fit.depth_1pct, fit.shape, fit.rms_log_error);
+    }
 }
 
 }  // namespace

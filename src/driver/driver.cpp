@@ -19,6 +19,7 @@
 #include "row_runner.h"
 #include "wipeout/cascade_engine.h"
 #include "wipeout/error.h"
+#include "wipeout/liquidation_map.h"
 #include "wipeout/rank_exchange.h"
 #include "wipeout/results_file.h"
 #include "wipeout/tiers.h"
@@ -121,6 +122,11 @@ std::string first_difference(const Scenario& stored, const Scenario& now) {
         return fmt::format("run.tiers: '{}' vs '{}'", stored.run().tiers.string(), now.run().tiers.string());
     if (stored.run().history != now.run().history)
         return fmt::format("run.history: '{}' vs '{}'", stored.run().history.string(), now.run().history.string());
+    if (stored.run().positions != now.run().positions)
+        return fmt::format("positions.source: '{}' vs '{}'", stored.run().positions.string(),
+                           now.run().positions.string());
+    if (stored.run().book != now.run().book)
+        return fmt::format("book.source: '{}' vs '{}'", stored.run().book.string(), now.run().book.string());
     const auto specs = parameter_specs();
     for (std::size_t i = 0; i < specs.size(); ++i) {
         if (!(stored.distributions()[i] == now.distributions()[i]))
@@ -267,7 +273,7 @@ std::vector<PathTrace> compute_traces(const RowPlan& plan, const MarketInputs& i
     tbb::task_arena arena(threads == 0 ? tbb::task_arena::automatic : static_cast<int>(threads));
     const std::size_t n_params = parameter_specs().size();
     tbb::enumerable_thread_specific<Worker> workers([&] {
-        return Worker{CascadeEngine(inputs.tiers, inputs.history_or_null(), EngineOptions{check_invariants}),
+        return Worker{CascadeEngine(inputs, EngineOptions{check_invariants}),
                       std::vector<double>(n_params)};
     });
     FailureRecord failure;
@@ -339,7 +345,7 @@ RunResult run_rows(const RowJob& job, const RunOptions& o) {
     tbb::task_arena arena(o.threads == 0 ? tbb::task_arena::automatic : static_cast<int>(o.threads));
     const EngineOptions engine_options{o.check_invariants};
     tbb::enumerable_thread_specific<Worker> workers([&] {
-        return Worker{CascadeEngine(job.inputs->tiers, job.inputs->history_or_null(), engine_options),
+        return Worker{CascadeEngine(*job.inputs, engine_options),
                       std::vector<double>(n_params)};
     });
 
@@ -519,14 +525,21 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& o) {
     } else {
         job.plan.trajectories = header.n_trajectories;  // a shard leaves them to merge
     }
+    // The liquidation map of path 0's crowd, written with the layout (computed first: no refusal after). It
+    // quotes every position of a snapshot, so a bad one is refused before any path.
+    const CrowdLiquidationMap crowd_map =
+        crowd_liquidation_map(scenario, inputs, scenario.run().seed, 0, std::nullopt);
+    const std::string inputs_note = inputs.positions ? inputs.positions->describe(crowd_map.crowd.snapshot) : "";
     job.open = [&](bool& already_complete) {
         return detail::open_output(
             o, header, scenario, kResultsFiletype,
             [&](const ResultsHeader& h) { check_resumable(o.output, h, scenario, header); },
-            already_complete);
+            already_complete, [&](ResultsWriter& w) { write_liquidation_map(w.file(), crowd_map); });
     };
     if (o.shard_count == 0) job.finish = [](ResultsWriter& w) { w.write_summary(); };
-    return detail::run_rows(job, o);
+    RunResult result = detail::run_rows(job, o);
+    result.inputs_note = inputs_note;
+    return result;
 }
 
 }  // namespace wipeout

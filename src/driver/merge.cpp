@@ -13,6 +13,7 @@
 #include "sweep_file.h"
 #include "wipeout/error.h"
 #include "wipeout/h5.h"
+#include "wipeout/liquidation_map.h"
 #include "wipeout/results_file.h"
 #include "wipeout/sweep.h"
 
@@ -128,11 +129,17 @@ MergeResult merge_shards(const std::filesystem::path& output, std::span<const st
     o.chunk_paths = h0.chunk_paths;
     o.compression = std::clamp(
         first.reader.file().open_group("paths").open_dataset(output_specs()[0].name).deflate_level(), 1, 9);
+    // A run's liquidation map of path 0's crowd, as the single run wrote it (older shards have none).
+    std::optional<CrowdLiquidationMap> crowd_map;
+    if (!sweep && first.reader.file().contains("liquidation_map"))
+        crowd_map =
+            crowd_liquidation_map(scenario, MarketInputs::load(scenario.run()), h0.seed, 0, std::nullopt);
     bool ignored = false;
     ResultsWriter writer = detail::open_output(
         o, header, scenario, first.filetype, [](const ResultsHeader&) {}, ignored,
         [&](const ResultsWriter& w) {
             if (sweep) detail::write_sweep_layout(w, *spec, detail::read_sweep_commands(first.reader));
+            if (crowd_map) write_liquidation_map(w.file(), *crowd_map);
         });
 
     // Rows in order, chunk by chunk, each chunk gathered from the shards that hold it.

@@ -12,7 +12,7 @@ ReplayedPath replay_path(const Scenario& scenario, std::uint64_t seed, std::uint
     ReplayedPath r;
     r.parameters.resize(parameter_specs().size());
     const CascadeParams params = scenario.sample(seed, index, r.parameters);
-    CascadeEngine engine(inputs.tiers, inputs.history_or_null(), EngineOptions{check_invariants});
+    CascadeEngine engine(inputs, EngineOptions{check_invariants});
     r.outputs = engine.run(params, seed, index, with_trace ? &r.trace : nullptr);
     r.cohorts = engine.last_cohort_count();
     return r;

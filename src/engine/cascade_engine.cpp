@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "path_simulation.h"
+#include "wipeout/market_inputs.h"
 #include "wipeout/population.h"
 #include "wipeout/price_history.h"
 #include "wipeout/tiers.h"
@@ -25,6 +26,23 @@ std::span<const std::string_view> trace_columns() {
 struct CascadeEngine::Impl {
     TierTable tiers;
     std::optional<PriceHistory> history;  // the engine's own copy
+    std::shared_ptr<const PositionSnapshot> positions;  // shared by the run's engines
+    // The snapshot's cohorts at oi_scale 1, for the fee and reference price they were built for.
+    Population snapshot_base;
+    double snapshot_fee = -1, snapshot_reference = -1, snapshot_scale = -1;
+    std::optional<BookSnapshot> book;
+    // An order-book snapshot's profile, which every path's book walks instead of the power law, and the
+    // snapshot's d1, which replaces book.depth_1pct (docs/model.md M3): the unit every flow of the model is
+    // stated in (capacity, buyers, shocks, the parametric crowd's open interest), so run() sets it before
+    // anything reads it, here and only here. book.shape is then unused.
+    std::optional<BookProfile> book_profile;
+    CascadeParams on_book_params;
+    const CascadeParams* on_book(const CascadeParams& p) {
+        if (!book_profile || p.depth_1pct == book_profile->depth_1pct()) return nullptr;
+        on_book_params = p;
+        on_book_params.depth_1pct = book_profile->depth_1pct();
+        return &on_book_params;
+    }
     EngineOptions options;
     PopulationScratch scratch;
     Population population;
@@ -46,6 +64,12 @@ CascadeEngine::CascadeEngine(const TierTable& tiers, EngineOptions options)
     : impl_(std::make_unique<Impl>(tiers, nullptr, options)) {}
 CascadeEngine::CascadeEngine(const TierTable& tiers, const PriceHistory* history, EngineOptions options)
     : impl_(std::make_unique<Impl>(tiers, history, options)) {}
+CascadeEngine::CascadeEngine(const MarketInputs& inputs, EngineOptions options)
+    : impl_(std::make_unique<Impl>(inputs.tiers, inputs.history_or_null(), options)) {
+    impl_->positions = inputs.positions;
+    impl_->book = inputs.book;
+    if (impl_->book) impl_->book_profile = impl_->book->profile();
+}
 CascadeEngine::~CascadeEngine() = default;
 CascadeEngine::CascadeEngine(CascadeEngine&&) noexcept = default;
 CascadeEngine& CascadeEngine::operator=(CascadeEngine&&) noexcept = default;
@@ -92,6 +116,28 @@ std::array<std::uint64_t, 22> population_key(const CascadeParams& p) {
 
 PathOutputs CascadeEngine::run(const CascadeParams& params, std::uint64_t seed, std::uint64_t path_index,
                                PathTrace* trace) {
+    if (const CascadeParams* p = impl_->on_book(params)) return run(*p, seed, path_index, trace);
+    Impl& impl = *impl_;
+    if (impl.positions) {
+        // A position snapshot replaces the parametric crowd: its liquidation prices depend on the fee and the
+        // reference price only (rebuilt when they change, O(positions)); the path's oi_scale rescales the
+        // cohorts (O(cohorts)).
+        if (impl.snapshot_fee != params.liquidation_fee || impl.snapshot_reference != params.reference_price) {
+            impl.positions->build(impl.tiers, params.liquidation_fee, params.reference_price, 1.0, impl.snapshot_base);
+            impl.snapshot_fee = params.liquidation_fee;
+            impl.snapshot_reference = params.reference_price;
+            impl.snapshot_scale = -1;
+        }
+        if (impl.snapshot_scale != params.oi_scale) {
+            impl.population = impl.snapshot_base;
+            PositionSnapshot::scale(impl.population, params.oi_scale);
+            impl.snapshot_scale = params.oi_scale;
+            impl.population_built = false;
+            impl.cohort_count = impl.population.cohort_count();
+            ++impl.population_version;
+        }
+        return simulate(params, seed, path_index, trace);
+    }
     const auto key = population_key(params);
     if (!impl_->population_built || impl_->population_key != key) {
         build_population(params, impl_->tiers, impl_->scratch, impl_->population,
@@ -106,8 +152,10 @@ PathOutputs CascadeEngine::run(const CascadeParams& params, std::uint64_t seed, 
 
 PathOutputs CascadeEngine::run(const CascadeParams& params, const Population& population, std::uint64_t seed,
                                std::uint64_t path_index, PathTrace* trace) {
+    if (const CascadeParams* p = impl_->on_book(params)) return run(*p, population, seed, path_index, trace);
     impl_->population = population;
     impl_->population_built = false;  // not the parameters' own
+    impl_->snapshot_scale = -1;       // nor the snapshot's
     impl_->cohort_count = impl_->population.cohort_count();
     ++impl_->population_version;
     return simulate(params, seed, path_index, trace);
@@ -120,7 +168,8 @@ PathOutputs CascadeEngine::simulate(const CascadeParams& params, std::uint64_t s
         impl.liquidation = GenericLiquidation(impl.tiers, params.liquidation_fee);
         impl.liquidation_fee = params.liquidation_fee;
     }
-    engine::PathSimulation sim(params, impl.tiers, impl.liquidation, impl.options, impl.population,
+    const BookProfile* book = impl.book_profile ? &*impl.book_profile : nullptr;
+    engine::PathSimulation sim(params, impl.tiers, impl.liquidation, impl.options, book, impl.population,
                                impl.population_version, impl.buffers, impl.counters, seed, path_index,
                                trace != nullptr);
     impl.counters.cohorts = impl.cohort_count;
@@ -134,9 +183,9 @@ PathOutputs CascadeEngine::simulate(const CascadeParams& params, std::uint64_t s
         unlimited.adl_enabled = false;
         unlimited.fund_enabled = true;
         EngineCounters rerun_counters;
-        engine::PathSimulation rerun(unlimited, impl.tiers, impl.liquidation, impl.options, impl.population,
-                                     impl.population_version, impl.buffers, rerun_counters, seed, path_index,
-                                     false);
+        engine::PathSimulation rerun(unlimited, impl.tiers, impl.liquidation, impl.options, book,
+                                     impl.population, impl.population_version, impl.buffers, rerun_counters,
+                                     seed, path_index, false);
         const PathOutputs u = rerun.run();
         out.fund_needed = u.fund_needed;
         out.fund_needed_to_oi = u.fund_needed_to_oi;

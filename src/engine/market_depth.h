@@ -14,8 +14,11 @@ namespace wipeout::engine {
 
 class MarketDepth {
   public:
-    MarketDepth(const CascadeParams& p, const Regime& regime)
-        : book_(p.depth_1pct, p.book_shape),
+    /// With `profile` (an order-book snapshot's, outliving the path) the book walks it instead of the power
+    /// law of book.shape; p.depth_1pct is then the snapshot's d1 (CascadeEngine sets it).
+    MarketDepth(const CascadeParams& p, const Regime& regime, const BookProfile* profile = nullptr)
+        : book_(profile != nullptr ? OrderBook(p.depth_1pct, *profile)
+                                   : OrderBook(p.depth_1pct, p.book_shape)),
           base_(p.depth_1pct),
           regime_(regime.depth),
           evaporation_(p.evaporation_enabled),

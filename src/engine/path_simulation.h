@@ -35,9 +35,10 @@ struct PathBuffers {
 class PathSimulation {
   public:
     /// Path `path_index` of the run with master `seed` on `population` (whose version tells the crowd when it
-    /// can restore its initial state from the buffers instead of building it).
+    /// can restore its initial state from the buffers instead of building it); `book`: an order-book
+    /// snapshot's profile the book walks instead of the power law (null: none).
     PathSimulation(const CascadeParams& p, const TierTable& tiers, const GenericLiquidation& quotes,
-                   const EngineOptions& options, const Population& population,
+                   const EngineOptions& options, const BookProfile* book, const Population& population,
                    std::uint64_t population_version, PathBuffers& buffers, EngineCounters& counters,
                    std::uint64_t seed, std::uint64_t path_index, bool tracing);
 

@@ -5,19 +5,22 @@
 #include <cmath>
 
 #include "wipeout/cascade_params.h"
+#include "wipeout/order_book.h"
 
 namespace wipeout::engine {
 
 class Shock {
   public:
-    Shock(const CascadeParams& p, double base_depth)
+    /// `profile`: the order-book snapshot's, whose depth within (1 - phi) s sizes the flow instead of the
+    /// power law's (null: none).
+    Shock(const CascadeParams& p, double base_depth, const BookProfile* profile = nullptr)
         : enabled_(p.shock_enabled),
           size_(p.shock_size),
           permanent_share_(p.shock_permanent_share),
           start_(p.shock_start_s),
           duration_(p.shock_duration_s),
           base_depth_(base_depth),
-          depth_multiple_(std::pow((1.0 - p.shock_permanent_share) * p.shock_size / 0.01, p.book_shape)),
+          depth_multiple_(transient_depth(p, profile)),
           log_move_(std::log1p(-p.shock_permanent_share * p.shock_size)) {}
 
     /// The share of the shock that falls in the step [t, t + dt).
@@ -40,6 +43,12 @@ class Shock {
     }
 
   private:
+    /// The depth, per unit of d1, within the shock's transient move (the flow that moves a static book by it).
+    static double transient_depth(const CascadeParams& p, const BookProfile* profile) {
+        const double move = (1.0 - p.shock_permanent_share) * p.shock_size;
+        return profile != nullptr ? profile->depth_per_unit(true, move) : std::pow(move / 0.01, p.book_shape);
+    }
+
     bool enabled_;
     double size_, permanent_share_, start_, duration_;
     double base_depth_, depth_multiple_, log_move_;

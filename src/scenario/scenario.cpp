@@ -21,6 +21,8 @@ namespace {
 
 constexpr double kUnbounded = 1e299;  // the registry writes "no bound" as +-1e300
 constexpr std::array<std::string_view, 5> kRunKeys{"run.paths", "run.seed", "run.tiers", "run.history", "run.base"};
+/// File keys inside parameter sections: the snapshots that replace the parametric crowd and book.
+constexpr std::array<std::string_view, 2> kSourceKeys{"positions.source", "book.source"};
 
 // ---- small text helpers ----
 
@@ -55,6 +57,7 @@ std::string nearest_key(std::string_view key) {
     };
     for (const auto& spec : parameter_specs()) consider(spec.key);
     for (auto k : kRunKeys) consider(k);
+    for (auto k : kSourceKeys) consider(k);
     return std::string(best);
 }
 
@@ -345,9 +348,38 @@ Distribution parse_value(const ParameterSpec& spec, const toml::node& node, cons
 
 struct RunTable {
     std::optional<std::uint64_t> paths, seed;
-    std::optional<std::filesystem::path> tiers, history;
+    std::optional<std::filesystem::path> tiers, history, positions, book;
     bool engine_base = false;
+
+    void apply_to(RunSettings& r) const {
+        if (paths) r.paths = *paths;
+        if (seed) r.seed = *seed;
+        if (tiers) r.tiers = *tiers;
+        if (history) r.history = *history;
+        if (positions) r.positions = *positions;
+        if (book) r.book = *book;
+    }
 };
+
+/// A file path in the scenario: relative to the scenario file's directory (or, for --set, the working one).
+std::filesystem::path file_path(const toml::node& node, const Origin& origin, const std::string& key,
+                                std::string_view what, const std::filesystem::path& base_dir) {
+    const auto* s = node.as_string();
+    if (!s || s->get().empty()) refuse(origin, node, key, fmt::format("expected the path of {}", what));
+    std::filesystem::path p(s->get());
+    if (p.is_relative()) p = base_dir / p;
+    return std::filesystem::absolute(p).lexically_normal();
+}
+
+/// positions.source or book.source.
+void parse_source_entry(RunTable& run, const std::string& key, const toml::node& node, const Origin& origin,
+                        const std::filesystem::path& base_dir) {
+    if (key == "positions.source") {
+        run.positions = file_path(node, origin, key, "a position-snapshot CSV file", base_dir);
+    } else {
+        run.book = file_path(node, origin, key, "an order-book snapshot CSV file", base_dir);
+    }
+}
 
 void parse_run_entry(RunTable& run, std::string_view name, const toml::node& node, const Origin& origin,
                      const std::filesystem::path& base_dir) {
@@ -361,13 +393,8 @@ void parse_run_entry(RunTable& run, std::string_view name, const toml::node& nod
                                    : std::string("expected a whole number >= 0"));
         (name == "paths" ? run.paths : run.seed) = static_cast<std::uint64_t>(i->get());
     } else if (name == "tiers" || name == "history") {
-        const auto* s = node.as_string();
-        if (!s || s->get().empty())
-            refuse(origin, node, key, name == "tiers" ? "expected the path of a tier CSV file"
-                                                      : "expected the path of a price-history CSV file");
-        std::filesystem::path p(s->get());
-        if (p.is_relative()) p = base_dir / p;
-        (name == "tiers" ? run.tiers : run.history) = std::filesystem::absolute(p).lexically_normal();
+        (name == "tiers" ? run.tiers : run.history) =
+            file_path(node, origin, key, name == "tiers" ? "a tier CSV file" : "a price-history CSV file", base_dir);
     } else if (name == "base") {
         const auto* s = node.as_string();
         if (!s || (s->get() != "default" && s->get() != "engine"))
@@ -591,6 +618,10 @@ void apply_document(std::vector<Distribution>& distributions, RunTable& run, con
         }
         for (const auto& [k, v] : *table) {
             const std::string key = section_name + "." + std::string(k.str());
+            if (std::find(kSourceKeys.begin(), kSourceKeys.end(), key) != kSourceKeys.end()) {
+                parse_source_entry(run, key, v, origin, base_dir);
+                continue;
+            }
             const ParameterSpec* spec = find_parameter(key);
             if (!spec)
                 refuse(origin, v, key, fmt::format("unknown key; did you mean '{}'?", nearest_key(key)));
@@ -612,10 +643,7 @@ Scenario Scenario::parse_onto(Scenario base, std::string_view text, std::string_
     }
     Scenario s = (run.engine_base && allow_engine_base) ? engine_defaults() : std::move(base);
     apply_document(s.distributions_, run, doc, origin, base_dir);
-    if (run.paths) s.run_.paths = *run.paths;
-    if (run.seed) s.run_.seed = *run.seed;
-    if (run.tiers) s.run_.tiers = *run.tiers;
-    if (run.history) s.run_.history = *run.history;
+    run.apply_to(s.run_);
     s.source_ = std::string(source_name);
     return s;
 }
@@ -640,26 +668,33 @@ void Scenario::set(std::string_view assignment) {
     const ParameterSpec* spec = find_parameter(key);
     const bool run_key =
         std::find(kRunKeys.begin(), kRunKeys.end(), key) != kRunKeys.end() && key != "run.base";
+    const bool source_key = std::find(kSourceKeys.begin(), kSourceKeys.end(), key) != kSourceKeys.end();
     // key.field (shock.size.median): one parameter of that key's distribution.
     const auto last_dot = key.rfind('.');
     const ParameterSpec* field_spec =
-        (!spec && !run_key && last_dot != std::string::npos && last_dot != dot)
+        (!spec && !run_key && !source_key && last_dot != std::string::npos && last_dot != dot)
             ? find_parameter(std::string_view(key).substr(0, last_dot))
             : nullptr;
-    if (dot == std::string::npos || (!spec && !run_key && !field_spec))
+    if (dot == std::string::npos || (!spec && !run_key && !source_key && !field_spec))
         throw InputError(
             fmt::format("{}: unknown key '{}'; did you mean '{}'?", label, key, nearest_key(key)));
 
-    // The value is TOML; a bare word (mark.rule=last) is taken as a string for convenience.
+    // The value is TOML; a bare word (mark.rule=last) is taken as a string for convenience, and so is a file
+    // key's unquoted path (positions.source=snap/positions.csv).
+    const bool path_key = source_key || key == "run.tiers" || key == "run.history";
     toml::table doc;
-    try {
-        const std::string text = fmt::format("v = {}", value);
-        refuse_non_ascii_outside_strings(text, label);
-        doc = toml::parse(text, label);
-    } catch (const toml::parse_error& e) {
-        if (!is_bare_word(value))
-            throw InputError(fmt::format("{}: cannot read the value as TOML: {}", label, e.description()));
+    if (path_key && value.front() != '"' && value.front() != '\'') {
         doc = toml::table{{"v", std::string(value)}};
+    } else {
+        try {
+            const std::string text = fmt::format("v = {}", value);
+            refuse_non_ascii_outside_strings(text, label);
+            doc = toml::parse(text, label);
+        } catch (const toml::parse_error& e) {
+            if (!is_bare_word(value))
+                throw InputError(fmt::format("{}: cannot read the value as TOML: {}", label, e.description()));
+            doc = toml::table{{"v", std::string(value)}};
+        }
     }
     if (doc.size() != 1 || !doc.get("v")) throw InputError(fmt::format("{}: expected one value", label));
     const toml::node& node = *doc.get("v");
@@ -671,10 +706,11 @@ void Scenario::set(std::string_view assignment) {
     } else if (run_key) {
         RunTable run;
         parse_run_entry(run, last_segment(key), node, origin, std::filesystem::current_path());
-        if (run.paths) run_.paths = *run.paths;
-        if (run.seed) run_.seed = *run.seed;
-        if (run.tiers) run_.tiers = *run.tiers;
-        if (run.history) run_.history = *run.history;
+        run.apply_to(run_);
+    } else if (source_key) {
+        RunTable run;
+        parse_source_entry(run, key, node, origin, std::filesystem::current_path());
+        run.apply_to(run_);
     } else {
         distributions_[static_cast<std::size_t>(spec - parameter_specs().data())] =
             parse_value(*spec, node, origin);
@@ -798,6 +834,14 @@ std::string Scenario::to_toml() const {
     }
     for (auto section : sections) {
         out += fmt::format("\n[{}]\n", section);
+        if (section == "positions" || section == "book") {
+            const auto& file = section == "positions" ? run_.positions : run_.book;
+            const std::string_view what = section == "positions"
+                                              ? "position snapshot (side, entry, qty, leverage) replacing the crowd below"
+                                              : "order-book snapshot (side, price, qty) replacing the power law below";
+            out += file.empty() ? fmt::format("# source = \"{}.csv\"  # {}\n", section, what)
+                                : fmt::format("source = {}  # {}\n", quoted_text(file.string()), what);
+        }
         for (std::size_t i = 0; i < specs.size(); ++i) {
             const auto& spec = specs[i];
             if (spec.key.substr(0, spec.key.find('.')) != section) continue;

@@ -20,12 +20,16 @@ declare -A legal=(
   ["liq-price --max-leverage"]="" ["liq-price --fee"]="0" ["liq-price --wallet-balance"]=""
   ["liq-price --other-maint-margin"]="0" ["liq-price --other-upnl"]="-1 0"
   ["fund --p-adl"]="" ["fund --confidence"]=""
+  ["liq-map --seed"]="0" ["liq-map --path"]="0" ["liq-map --bins"]=""
+  ["snapshot --path"]="0" ["snapshot --positions"]="" ["snapshot --accounts"]="" ["snapshot --cross-share"]="0"
+  ["snapshot --seed"]="0"
 )
 # Options that take text (--shard's K/N is walked at the end).
 declare -A text=()
 for key in "run --output" "run --set" "run --shard" "sweep --grid" "sweep --lhs" "sweep --output" "sweep --set" \
   "sweep --shard" "path --set" "path --trace" "liq-price --side" "liq-price --tiers" "liq-price --venue" \
-  "scenario show --set" "report --output" "report --stat" "report --outputs" "fund --csv" "fund --png"; do
+  "scenario show --set" "report --output" "report --stat" "report --outputs" "fund --csv" "fund --png" \
+  "liq-map --set" "liq-map --range" "liq-map --csv" "liq-map --png" "snapshot --set" "snapshot --output"; do
   text[$key]=1
 done
 
@@ -40,6 +44,8 @@ declare -A base=(
   [merge]="merge out.h5 $tmp/part0.h5 $tmp/part1.h5"
   [path]="path --index 1 --trace trace.csv"
   [fund]="fund $tmp/fund.h5"
+  [liq-map]="liq-map --bins 10 --csv map.csv"
+  [snapshot]="snapshot --positions 100 -o drawn.csv"
   [liq-price]="liq-price --side long --entry 100000 --qty 0.1 --leverage 10"
   ["liq-price --margin"]="liq-price --side long --entry 100000 --qty 0.1 --margin 1000"
   ["liq-price --maint-amount"]="liq-price --side long --entry 100000 --qty 0.1 --leverage 10 --mmr 0.005"

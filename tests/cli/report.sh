@@ -25,7 +25,8 @@ files=(report.html scenario.toml
   tables/trajectories.csv tables/drivers.csv tables/driver_bins.csv
   tables/exceedance_max_drawdown.csv tables/exceedance_liquidated_notional.csv
   tables/exceedance_fund_payout.csv tables/exceedance_adl_notional.csv
-  figures/fund_curve.png tables/fund_sizes.csv tables/fund_curve.csv)
+  figures/fund_curve.png tables/fund_sizes.csv tables/fund_curve.csv
+  figures/liquidation_map.png tables/liquidation_map.csv)
 for f in "${files[@]}"; do
   [[ -s small_report/$f ]] || fail "missing or empty: small_report/$f"
 done
@@ -169,7 +170,7 @@ page = open("small_report/report.html", encoding="utf-8").read()
 a = f.attrs
 for text in (f"{int(a['seed'])}", a["git_sha"], a["software_version"], "1,000", "complete", "[shock]"):
     assert text in page, text
-assert page.count('<img src="data:image/png;base64,') == 8
+assert page.count('<img src="data:image/png;base64,') == 9
 assert "<details>" in page and "scenario" in page
 import re
 assert not re.search(r'(src|href)="(https?:)?//', page), "the report must not load anything external"
@@ -178,7 +179,7 @@ assert open("small_report/scenario.toml").read() == a["scenario"]
 # Every PNG decodes and is not blank.
 import glob
 pngs = sorted(glob.glob("small_report/figures/*.png"))
-assert len(pngs) == 8, pngs
+assert len(pngs) == 9, pngs
 for path in pngs:
     image = mpimg.imread(path)
     assert image.shape[0] > 300 and image.shape[1] > 800, (path, image.shape)

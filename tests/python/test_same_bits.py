@@ -71,6 +71,8 @@ def test_dataset_holds_the_files_bytes(cli_file):
             names[key] = "output" if name == "output" else f"summary.{name}"
         elif group == "trajectories":
             names[key] = name if name in ("trajectory", "step") else f"trajectory.{name}"
+        elif group == "liquidation_map":
+            names[key] = "map_price" if name == "price" else f"liquidation_map.{name}"
     assert set(names) == set(want)
     for key, var in names.items():
         assert same_bytes(ds[var].values, want[key][1]), key

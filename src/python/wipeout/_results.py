@@ -56,6 +56,9 @@ def open(path, *, allow_incomplete=False):  # noqa: A001 - wipeout.open, as the 
       "summary.es99", "summary.probability", ...), as `wipeout summary` prints it;
     - dimensions `trajectory`, `step` (files with saved trajectories): "trajectory.<column>"
       ("trajectory.trade_price", "trajectory.time_s", ...) and "trajectory.n_rows"; rows past n_rows are NaN;
+    - dimension `map_price` (files written since the map was added; older ones have none): the map of path 0's crowd,
+      "liquidation_map.long_liquidated", "...short_liquidated", "...long_cumulative", "...short_cumulative",
+      "...bid_depth", "...ask_depth"; its cliffs and totals in attrs "liquidation_map_*";
     - attrs: the file's root attributes (seed, n_paths, complete, scenario as TOML, command_line, ...).
 
     An incomplete file (an interrupted run) is refused unless allow_incomplete=True; it then holds the
@@ -96,9 +99,17 @@ def open(path, *, allow_incomplete=False):  # noqa: A001 - wipeout.open, as the 
                     continue
                 dims = ("trajectory",) if d.ndim == 1 else ("trajectory", "step")
                 variables[f"trajectory.{name}"] = (dims, d[:], _attrs(d))
+        if "liquidation_map" in f:  # the map of path 0's crowd (docs/results_format.md)
+            g = f["liquidation_map"]
+            coords["map_price"] = ("map_price", g["price"][:], _attrs(g["price"]))
+            for name, d in g.items():
+                if name != "price":
+                    variables[f"liquidation_map.{name}"] = ("map_price", d[:], _attrs(d))
         attrs = _attrs(f)
         if "summary" in f:
             attrs.update({f"summary_{k}": v for k, v in _attrs(f["summary"]).items()})
+        if "liquidation_map" in f:
+            attrs.update({f"liquidation_map_{k}": v for k, v in _attrs(f["liquidation_map"]).items()})
     return xr.Dataset(variables, coords=coords, attrs=attrs)
 
 
