@@ -459,18 +459,22 @@ def main():
     ap.add_argument("--pin-paths", type=int, default=2000, help="paths per event for --pin")
     ap.add_argument("--set", action="append", default=[], help="--set for --pin/--check runs (e.g. to "
                     "show that --set liquidation.enabled=false breaks the calibration)")
+    ap.add_argument("--permanent-impact", action="store_true",
+                    help="also fit book.permanent_impact (M3's permanent impact of forced flow, off by default)")
     ap.add_argument("--crowd", choices=("classic", "history", "history-renewal"), default="classic",
                     help="the crowd model the fit is for (history: M6 from the market's history; history-renewal: "
                          "and its opening flow during the path)")
     opts = ap.parse_args()
+    global FREE
     if opts.crowd.startswith("history"):
-        global FREE
         FREE = FREE_HISTORY
         CROWD_SETS.append("history.enabled=true")
         if opts.crowd == "history-renewal":
             CROWD_SETS.append("history.renewal=true")
         WEIGHTS[CONTROL] = 2.0
         WEIGHTS[DEFAULT] = 2.0
+    if opts.permanent_impact:
+        FREE = FREE + [("book.permanent_impact", 1e-4, 0.01, True)]
     if opts.pin or opts.check:
         os.makedirs(opts.out, exist_ok=True)
         pin(opts) if opts.pin else check(opts)

@@ -85,6 +85,7 @@ struct CascadeParams {
     double history_bin_width = 0.004;        ///< entry grid spacing in log price
     bool history_renewal = false;            ///< the opening flow goes on during the path (1 / hold of OI a day)
     double oi_scale = 1.0;                   ///< a position snapshot's open interest times this (positions.source)
+    double permanent_impact = 0.0;           ///< lambda: V's log move per d1 of net forced flow executed (M3)
 
     // ---- M7 / M8 liquidation engine ----
     bool liquidation_enabled = true;

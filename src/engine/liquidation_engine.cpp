@@ -50,6 +50,7 @@ double LiquidationEngine::execute_backlog(Side side, double capacity, double t, 
         b.margin -= margin;
     }
     settlement.settle(side, qty, entry_value, margin, t, fundamental, mark);
+    step_executed_net_sell_ += side == Side::Long ? share * notional : -share * notional;
     return share * notional;
 }
 

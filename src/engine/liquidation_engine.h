@@ -41,7 +41,7 @@ class LiquidationEngine {
     /// `fundamental`), updates `trade` as fills move the book.
     void waves(double t, double dt, double fundamental, double& trade, SpotVenues& venues, OrderBook& book,
                Crowd& crowd, Settlement& settlement) {
-        step_long_ = step_short_ = 0;
+        step_long_ = step_short_ = step_executed_net_sell_ = 0;
         step_waves_ = 0;
         const double mark = venues.remark(trade);
         if (long_backlog_.empty() && short_backlog_.empty() && !crossed(crowd, mark))
@@ -66,6 +66,9 @@ class LiquidationEngine {
     double step_liquidated_long() const { return step_long_; }
     double step_liquidated_short() const { return step_short_; }
     double step_liquidated() const { return step_long_ + step_short_; }
+    /// Net forced selling the step executed through the book (notional at V; buying to close shorts counts
+    /// negative): what moves V permanently (M3).
+    double step_executed_net_sell() const { return step_executed_net_sell_; }
     int step_waves() const { return step_waves_; }
     /// Notional waiting for the engine's throughput, valued at V.
     double backlog(double fundamental) const {
@@ -101,7 +104,7 @@ class LiquidationEngine {
     int max_waves_;
     Backlog long_backlog_, short_backlog_;
     double margin_taken_ = 0;
-    double step_long_ = 0, step_short_ = 0;
+    double step_long_ = 0, step_short_ = 0, step_executed_net_sell_ = 0;
     int step_waves_ = 0;
     struct Tally {
         double liquidated_long_notional = 0, liquidated_short_notional = 0;

@@ -1,6 +1,7 @@
 #pragma once
 // The perp's book and its depth: M2's regime sets the base depth, M4's market makers pull quotes at once when
-// stress exceeds what they sit through and come back slowly, M3's consumed depth refills.
+// stress exceeds what they sit through and come back slowly, M3's consumed depth refills, and the permanent
+// part of forced flow's impact moves V.
 #include <algorithm>
 #include <cmath>
 
@@ -25,7 +26,8 @@ class MarketDepth {
           threshold_(p.evaporation_threshold),
           rate_(p.evaporation_rate),
           floor_(p.evaporation_floor),
-          refill_(p.book_refill_enabled) {
+          refill_(p.book_refill_enabled),
+          permanent_per_notional_(p.permanent_impact / p.depth_1pct) {
         book_.set_depth(base_ * regime_);
         depth_ = book_.depth();
     }
@@ -42,6 +44,11 @@ class MarketDepth {
         book_.set_depth_and_decay(depth_, refill_ ? decays.refill : 1.0);
     }
 
+    /// M3's permanent impact (book.permanent_impact, Obizhaeva and Wang 2013): V's log move for `net_sell`
+    /// (notional) of forced flow executed through the book; 0 when off. Information the forced flow reveals
+    /// (a crowd that had to sell) stays in the price; the rest of the impact refills.
+    double permanent_log_move(double net_sell) const { return -permanent_per_notional_ * net_sell; }
+
     OrderBook& book() { return book_; }
     const OrderBook& book() const { return book_; }
     /// d1 before regime and evaporation: the unit every flow of the model is stated in.
@@ -55,6 +62,7 @@ class MarketDepth {
     bool evaporation_;
     double threshold_, rate_, floor_;
     bool refill_;
+    double permanent_per_notional_;  // lambda / d1
     double depth_ = 0;
 };
 

@@ -74,7 +74,7 @@ void PathSimulation::step(double t, double dt) {
     OrderBook& book = depth_.book();
     adl_.begin_step();
 
-    fundamental_.move(t + dt, shock_.permanent_log_move(shock));  // M1: V moves
+    fundamental_.move(t + dt, shock_.permanent_log_move(shock) + forced_log_move_);  // M1 (and M3's permanent impact): V moves
     depth_.update(memory_.stress(), decays);                      // M2-M4: depth and refill
     const double V = fundamental_.value();
     const double new_shorts = flows_.trade(dt, shock_.sell_flow(shock), memory_, depth_);  // M1, M12, M11
@@ -83,6 +83,7 @@ void PathSimulation::step(double t, double dt) {
     crowd_.renew(dt, trade_);                                                     // M6 during the path
     venues_.update(book, V, trade_, decays);                              // M5: venues, index
     engine_.waves(t, dt, V, trade_, venues_, book, crowd_, settlement_);  // M7-M10: mark, cascade
+    forced_log_move_ = depth_.permanent_log_move(engine_.step_executed_net_sell());  // V's next move (M3)
     memory_.update(fundamental_.log_value() + venues_.perp_gap(book.displacement()),
                    engine_.step_liquidated(),
                    decays);  // stress and momentum

@@ -75,6 +75,7 @@ class PathSimulation {
     LiquidationEngine engine_;  // M7-M8: take-overs, backlog, waves
     PathRecord record_;         // outputs read off the path
     double trade_;              // P: the perp's last trade price
+    double forced_log_move_ = 0;  // M3: the permanent impact of the last step's forced flow, V's next move
 };
 
 }  // namespace wipeout::engine

@@ -119,6 +119,8 @@ const std::array kSpecs = std::to_array<ParameterSpec>({
     {"history.renewal", K::Flag, 0, 0, 1, "", "the history's opening flow goes on during the path (needs history.enabled)", FLAG(history_renewal)},
     // M10's design (appended for the same reason)
     {"adl.design", K::Choice, 0, 0, 2, "", "who covers what the fund cannot: queue (ranked, at the bankruptcy price), pro-rata (every profitable position the same share of its profit), min-max (the smallest largest haircut)", CHOICE(adl_design, kAdlDesigns, AdlDesign)},
+    // M3's permanent impact of forced flow (appended for the same reason)
+    {"book.permanent_impact", K::Real, kDefaults.permanent_impact, 0, 1, "log per d1", "lambda: V's permanent log move per d1 of net forced flow the engine executes (Obizhaeva-Wang); 0: all impact transient", REAL(permanent_impact)},
     // Position snapshots (appended for the same reason)
     {"positions.oi_scale", K::Real, kDefaults.oi_scale, 1e-6, 1e6, "x", "with positions.source: the snapshot's open interest times this (more positions like these, at the same prices)", REAL(oi_scale)},
 });
