@@ -59,11 +59,12 @@ TEST_CASE("position snapshots: every position's liquidation price is the margin 
     const auto long1 = isolated_liquidation({Side::Long, 100, 2, 20}, tiers(), mp);
     const auto long3 = isolated_liquidation({Side::Long, 120, 1, 24}, tiers(), mp);
     const auto short2 = isolated_liquidation({Side::Short, 95, 1, 19}, tiers(), mp);
-    // Cohorts come by liquidation price within a side.
-    CHECK(pop.longs[0].liquidation_price == long1.liquidation_price);
-    CHECK(pop.longs[1].liquidation_price == long3.liquidation_price);
+    // Cohorts come by leverage class, then liquidation price, within a side: the 5x long first.
+    CHECK(pop.longs[0].liquidation_price == long3.liquidation_price);
+    CHECK(pop.longs[1].liquidation_price == long1.liquidation_price);
     CHECK(pop.shorts[0].liquidation_price == short2.liquidation_price);
-    CHECK(pop.longs[0].margin() == Approx(20).epsilon(1e-14));
+    CHECK(pop.longs[1].margin() == Approx(20).epsilon(1e-14));
+    CHECK(pop.longs[0].margin() == Approx(24).epsilon(1e-14));
     CHECK(pop.shorts[0].margin() == Approx(19).epsilon(1e-14));
     CHECK(pop.long_oi == Approx(300.0).epsilon(1e-14));  // (2 + 1) x 100
     CHECK(pop.short_oi == Approx(100.0).epsilon(1e-14));
@@ -75,6 +76,7 @@ TEST_CASE("position snapshots: every position's liquidation price is the margin 
     snap.build(tiers(), fee, 100.0, 1.3, scaled);
     CHECK(scaled.long_oi == Approx(1.3 * pop.long_oi).epsilon(1e-14));
     CHECK(scaled.longs[0].liquidation_price == pop.longs[0].liquidation_price);
+    CHECK(scaled.longs[1].liquidation_price == pop.longs[1].liquidation_price);
     CHECK(scaled.longs[0].qty == Approx(1.3 * pop.longs[0].qty).epsilon(1e-14));
     CHECK(scaled.longs[0].position_qty == pop.longs[0].position_qty);
 }
@@ -254,4 +256,32 @@ TEST_CASE("position snapshots: a snapshot drawn from the parametric crowd reprod
                      << " vs " << l_snap / n << " (se " << se_l << ")");
     CHECK(std::abs(d_par - d_snap) / n <= 3 * se_d + 0.002 * d_par / n);
     CHECK(std::abs(l_par - l_snap) / n <= 3 * se_l + 0.02 * l_par / n);
+}
+
+TEST_CASE("position snapshots: ADL ranks a snapshot's cohorts by group bounds in exactly the order of scoring each",
+          "[snapshot][ADL][M10]") {
+    // A 10% weekend shock on a snapshot drawn from the default crowd: most paths exhaust the fund. With invariant
+    // checks on, every ADL round is compared with a brute-force ranking of every cohort in profit.
+    Scenario sc = Scenario::builtin();
+    sc.set("shock.size=0.12");
+    sc.set("regime.air_pocket=true");
+    const CascadeParams first = sc.sample(1, 0);
+    PopulationScratch scratch;
+    Population crowd;
+    build_population(first, tiers(), scratch, crowd);
+    SnapshotDraw draw;
+    draw.positions = 20000;
+    draw.cross_share = 0.15;
+    const DrawnSnapshot drawn = draw_snapshot(crowd, first.reference_price, draw);
+    const PositionSnapshot snap = PositionSnapshot::parse_csv(drawn.csv, "drawn.csv", tiers());
+    CascadeEngine engine(inputs_with(snap), EngineOptions{true});
+    std::size_t rounds = 0;
+    for (std::uint64_t i = 0; i < 24; ++i) {
+        CascadeParams p = sc.sample(1, i);
+        p.oi_scale = drawn.oi_scale;
+        const PathOutputs out = engine.run(p, 1, i);
+        rounds += engine.last_counters().adl_rounds;
+        CHECK(out.conservation_error < 1e-9);
+    }
+    CHECK(rounds > 50);
 }

@@ -59,10 +59,19 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
     };
     const auto in_profit = [&](double entry) { return side == Side::Short ? entry > mark : entry < mark; };
     queue.clear();
-    for (std::size_t i = 0; i < extra.size(); ++i) {  // free slots have qty 0
+    for (std::size_t i = f.fixed; i < extra.size(); ++i) {  // free slots have qty 0
         const Cohort& c = extra[i];
         if (c.qty > 0 && in_profit(c.entry))
             queue.push_back({score(c), static_cast<std::uint32_t>(grid_size + i)});
+    }
+    // The fixed slots (a snapshot's cohorts) enter by group, under a bound at the group's highest leverage (a
+    // score rises with the leverage at a given entry) over its entries in profit, as the grid's runs do below.
+    for (std::uint32_t g = 0; g < f.groups.size(); ++g) {
+        const SideBook::Group& group = f.groups[g];
+        const double lo = side == Side::Short ? std::max(group.entry_lo, mark) : group.entry_lo;
+        const double hi = side == Side::Short ? group.entry_hi : std::min(group.entry_hi, mark);
+        if (!(side == Side::Short ? group.entry_hi > mark : group.entry_lo < mark)) continue;
+        queue.push_back({adl_score_bound(ranking_, side, group.leverage, lo, hi, mark), kAdlGroup | g});
     }
     if (side == Side::Short && crowd.open_short_.qty > 0 && in_profit(crowd.open_short_.entry))
         queue.push_back({score(crowd.opening_short()), static_cast<std::uint32_t>(grid_size + extra.size())});
@@ -123,12 +132,22 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
         std::pop_heap(queue.begin(), queue.end(), worse);
         const AdlItem top = queue.back();
         queue.pop_back();
-        if (top.id & kAdlRun) {  // replaced by its cohorts, ranked, entering the queue one at a time
-            const std::size_t k = top.id & ~kAdlRun, begin = ranked.size();
-            for (std::size_t e = top.lo; e < top.hi; ++e) {
-                Cohort c = pop.cohort(side, k, e);
-                c.qty *= f.left[k * ne + e];
-                if (c.qty > 0) ranked.emplace_back(score(c), static_cast<std::uint32_t>(k * ne + e));
+        if (top.id & (kAdlRun | kAdlGroup)) {  // replaced by its cohorts, ranked, entering the queue one at a time
+            const std::size_t begin = ranked.size();
+            if (top.id & kAdlRun) {
+                const std::size_t k = top.id & ~kAdlRun;
+                for (std::size_t e = top.lo; e < top.hi; ++e) {
+                    Cohort c = pop.cohort(side, k, e);
+                    c.qty *= f.left[k * ne + e];
+                    if (c.qty > 0) ranked.emplace_back(score(c), static_cast<std::uint32_t>(k * ne + e));
+                }
+            } else {  // a group of the pool's fixed slots
+                const SideBook::Group& group = f.groups[top.id & ~kAdlGroup];
+                for (std::uint32_t i = group.begin; i < group.end; ++i) {
+                    const Cohort& c = extra[i];
+                    if (c.qty > 0 && in_profit(c.entry))
+                        ranked.emplace_back(score(c), static_cast<std::uint32_t>(grid_size + i));
+                }
             }
             const std::size_t end = ranked.size();
             if (begin == end) continue;

@@ -25,6 +25,8 @@ struct AdlItem {
     std::uint32_t lo = 0, hi = 0;
 };
 inline constexpr std::uint32_t kAdlRun = std::uint32_t{1} << 31;
+/// A group of the pool's fixed slots (SideBook::groups), under an upper bound of its cohorts' scores.
+inline constexpr std::uint32_t kAdlGroup = std::uint32_t{1} << 30;
 
 /// One position group's haircut over the path (a cohort: grid id, pool slot or the M12 cohort still opening),
 /// for the concentration outputs: the haircut and how many positions took it.

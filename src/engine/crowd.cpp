@@ -88,8 +88,20 @@ void Crowd::init(Side side, bool reuse, double reference_price) {
         b.queue.insert(static_cast<std::uint32_t>(k),
                        sign * (pop_.entries[static_cast<std::size_t>(b.next[k])] * run.ratio));
     }
-    // Explicit cohorts join the pool.
+    // Explicit cohorts join the pool, in fixed slots, grouped for ADL's bounds.
     for (const Cohort& c : cohorts) b.add(c, sign * c.liquidation_price);
+    b.fixed = static_cast<std::uint32_t>(cohorts.size());
+    b.groups.clear();
+    for (std::uint32_t begin = 0; begin < b.fixed; begin += SideBook::kGroupSize) {
+        SideBook::Group g{begin, std::min(b.fixed, begin + SideBook::kGroupSize), cohorts[begin].entry,
+                          cohorts[begin].entry, cohorts[begin].leverage};
+        for (std::uint32_t i = g.begin; i < g.end; ++i) {
+            g.entry_lo = std::min(g.entry_lo, cohorts[i].entry);
+            g.entry_hi = std::max(g.entry_hi, cohorts[i].entry);
+            g.leverage = std::max(g.leverage, cohorts[i].leverage);
+        }
+        b.groups.push_back(g);
+    }
     b.initial.next.assign(b.next.begin(), b.next.end());
     b.initial.pool.assign(b.pool.begin(), b.pool.end());
     b.queue.save(b.initial.queue, rs.size() + cohorts.size());

@@ -27,6 +27,16 @@ struct SideBook {
     std::vector<Cohort> pool;
     std::vector<std::uint32_t> free;
     std::uint32_t runs = 0;
+    /// Pool slots [0, fixed) hold the population's explicit cohorts (a position snapshot's) and are never
+    /// reused, so ADL can bound them by group as it bounds the grid's runs: a group's cohorts keep their
+    /// entries and leverages for the path (only their quantities fall).
+    std::uint32_t fixed = 0;
+    struct Group {
+        std::uint32_t begin, end;
+        double entry_lo, entry_hi, leverage;  // the group's extremes: leverage the highest
+    };
+    static constexpr std::uint32_t kGroupSize = 32;
+    std::vector<Group> groups;
     TriggerQueue queue;
     // What the population alone determines, saved after a build: the next path on the same population
     // restores it instead of filing every run again.
@@ -52,7 +62,7 @@ struct SideBook {
     Cohort release(std::uint32_t slot) {
         Cohort c = pool[slot];
         pool[slot].qty = 0;
-        free.push_back(slot);
+        if (slot >= fixed) free.push_back(slot);
         return c;
     }
 };

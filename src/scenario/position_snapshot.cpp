@@ -222,11 +222,12 @@ PositionSnapshot::Summary PositionSnapshot::build(const TierTable& tiers, double
         s.count += 1;
         (p.side == Side::Long ? summary.long_oi : summary.short_oi) += p.qty * reference_price;
     }
-    // In key order, so the cohorts (and every path on them) do not depend on the hash table's layout.
+    // In key order, so the cohorts (and every path on them) do not depend on the hash table's layout: by leverage
+    // class, then liquidation price, so that neighbours share leverage and entry (ADL bounds them by group).
     std::vector<std::pair<Key, Sums>> sorted(cells.begin(), cells.end());
     std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
         const Key &x = a.first, &y = b.first;
-        return std::tie(x.side, x.bin, x.tier, x.leverage_class) < std::tie(y.side, y.bin, y.tier, y.leverage_class);
+        return std::tie(x.side, x.leverage_class, x.bin, x.tier) < std::tie(y.side, y.leverage_class, y.bin, y.tier);
     });
     for (const auto& [key, s] : sorted) {
         const Cohort c{s.liquidation_value / s.qty,
