@@ -181,7 +181,9 @@ PositionSnapshot::Summary PositionSnapshot::build(const TierTable& tiers, double
     };
     struct KeyHash {
         std::size_t operator()(const Key& k) const {
-            return std::hash<std::int64_t>()(k.bin * 1000003 + k.leverage_class * 131 + k.side * 7 + k.tier);
+            // Unsigned: the never-liquidated bin is INT64_MIN, and signed overflow is undefined.
+            const auto bin = static_cast<std::uint64_t>(k.bin), lev = static_cast<std::uint64_t>(k.leverage_class);
+            return std::hash<std::uint64_t>()(bin * 1000003u + lev * 131u + k.side * 7u + k.tier);
         }
     };
     struct Sums {
