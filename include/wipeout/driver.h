@@ -47,6 +47,9 @@ struct RunOptions {
     /// Called on the driver's thread after each chunk is on disk, with n_paths_done (checkpoint hooks,
     /// tests).
     std::function<void(std::uint64_t)> on_chunk_written;
+    /// Called once, before any path runs, with a line on what the run read besides the scenario (a position
+    /// snapshot: what it kept and left out).
+    std::function<void(const std::string&)> on_inputs;
     /// Job arrays: shard_index of shard_count (0: the whole run) computes a deterministic slice of the
     /// paths (of the points, for a sweep) into its own file; `wipeout merge` joins the shards.
     std::uint64_t shard_index = 0;
@@ -65,8 +68,6 @@ struct RunResult {
     double paths_per_s = 0;
     int stop_signal = 0;  ///< the stop value rank 0 saw when it stopped the run early (0: none)
     bool on_root = true;  ///< false on MPI ranks other than 0 (they print nothing)
-    /// What the run read besides the scenario, for the user (a position snapshot's summary); empty: nothing.
-    std::string inputs_note;
 };
 
 /// A path that failed (an invariant violation with check_invariants, or any engine error): the run stops

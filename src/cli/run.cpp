@@ -72,8 +72,6 @@ void run_command(const RunArgs& a) {
         return;
     }
     if (terminal && !a.quiet && result.paths_this_session > 0) std::fputc('\n', stderr);
-    if (!a.quiet && result.on_root && !result.inputs_note.empty())
-        std::fprintf(stderr, "%s\n", result.inputs_note.c_str());
     if (result.complete) {
         if (result.paths_this_session == 0 && a.resume) {
             std::printf("%s: already complete (%llu paths)\n", a.output.c_str(),

@@ -154,6 +154,7 @@ RunOptions DriverArgs::run_options() const {
     options.ranks = ranks();
     if (!quiet && root()) {
         const bool terminal = isatty(STDERR_FILENO) != 0;
+        options.on_inputs = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
         options.on_progress = progress_printer(terminal);
         options.progress_interval = std::chrono::milliseconds(
             terminal ? 200 : static_cast<long long>(std::max(1.0, log_interval_s * 1000)));

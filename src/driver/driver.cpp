@@ -529,7 +529,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& o) {
     // quotes every position of a snapshot, so a bad one is refused before any path.
     const CrowdLiquidationMap crowd_map =
         crowd_liquidation_map(scenario, inputs, scenario.run().seed, 0, std::nullopt);
-    const std::string inputs_note = inputs.positions ? inputs.positions->describe(crowd_map.crowd.snapshot) : "";
+    if (inputs.positions && o.on_inputs) o.on_inputs(inputs.positions->describe(crowd_map.crowd.snapshot));
     job.open = [&](bool& already_complete) {
         return detail::open_output(
             o, header, scenario, kResultsFiletype,
@@ -537,9 +537,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& o) {
             already_complete, [&](ResultsWriter& w) { write_liquidation_map(w.file(), crowd_map); });
     };
     if (o.shard_count == 0) job.finish = [](ResultsWriter& w) { w.write_summary(); };
-    RunResult result = detail::run_rows(job, o);
-    result.inputs_note = inputs_note;
-    return result;
+    return detail::run_rows(job, o);
 }
 
 }  // namespace wipeout

@@ -39,6 +39,7 @@ printf 'account,side,entry,qty,leverage,mode,wallet_balance\n' >hand.csv
 printf 'a,long,100000,1,10,isolated,\nb,long,120000,1,20,isolated,\nc,short,99000,2,5,cross,30000\n' >>hand.csv
 expect_exit 0 "$WIPEOUT" run --set positions.source=hand.csv --paths 20 -o hand.h5
 expect_grep "hand\.csv: 3 rows, 3 accounts; 2 positions in 2 cohorts, .*1 past their liquidation price at the reference price left out \(1 long, 0 short\)" "$tmp/err"
+head -n 1 "$tmp/err" | grep -q "hand\.csv: 3 rows" || fail "the snapshot's summary is not said before the paths run: $(cat "$tmp/err")"
 
 # ---- wipeout snapshot: draws, prints the oi_scale, never overwrites without --force ----
 expect_exit 0 "$WIPEOUT" snapshot --positions 2000 --accounts 50 --cross-share 0.2 -o drawn.csv
