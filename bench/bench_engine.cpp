@@ -74,6 +74,23 @@ void BM_path_default_scenario(benchmark::State& state) {
         kScenarioPaths);
 }
 
+// The candidate model of issue #13 (experiments/history_crowd.toml, the same --set list): the crowd the
+// market's history leaves, with the permanent impact of forced flow. Every path liquidates, and cascades last
+// longer, so it costs more per path than the default scenario; compare the two on the same paths.
+void BM_path_history_scenario(benchmark::State& state) {
+    Scenario scenario = Scenario::builtin();
+    for (const char* assignment :
+         {"history.enabled=true", "book.shape=2.315", "book.resilience_per_s=0.004061",
+          "evaporation.rate.median=1.314", "buyers.intensity_per_s=0.02821", "shorts.intensity_per_s=0.002582",
+          "history.hold_days=18.63", "positions.leverage_sigma=0.993", "book.permanent_impact=0.002864"})
+        scenario.set(assignment);
+    CascadeParams params;
+    run_paths_with(
+        state,
+        [&](std::uint64_t path) -> const CascadeParams& { return params = scenario.sample(kSeed, path); },
+        kScenarioPaths);
+}
+
 // The population build alone (the per-path fixed cost), at the defaults.
 void BM_population_build(benchmark::State& state) {
     const CascadeParams params;
@@ -165,6 +182,10 @@ BENCHMARK(BM_path_defaults)
     ->Iterations(kIterations)
     ->ComputeStatistics("min", fastest);
 BENCHMARK(BM_path_default_scenario)
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(static_cast<benchmark::IterationCount>(kScenarioPaths))
+    ->ComputeStatistics("min", fastest);
+BENCHMARK(BM_path_history_scenario)
     ->Unit(benchmark::kMicrosecond)
     ->Iterations(static_cast<benchmark::IterationCount>(kScenarioPaths))
     ->ComputeStatistics("min", fastest);

@@ -316,7 +316,7 @@ TEST_CASE("M12: shorts pile in on the way down and are squeezed on the way up", 
 // ---------------------------------------------------------------- invariants on every path
 
 TEST_CASE("invariants hold on every path of varied scenarios", "[engine][invariants]") {
-    std::vector<CascadeParams> scenarios(7);
+    std::vector<CascadeParams> scenarios(9);
     scenarios[1].air_pocket = true;
     scenarios[1].shock_size = 0.12;
     scenarios[2].fund_to_oi = 1e-5;  // ADL-heavy
@@ -335,10 +335,19 @@ TEST_CASE("invariants hold on every path of varied scenarios", "[engine][invaria
     scenarios[6].shock_size = 0.25;
     scenarios[6].book_resilience_per_s = 0.001;
     scenarios[6].evaporation_rate = 40;
+    // The history's crowd: ADL walks its runs' hundred-level stretches in score order (both rankings).
+    scenarios[7] = scenarios[2];
+    scenarios[7].history_enabled = true;
+    scenarios[7].shock_size = 0.15;
+    scenarios[8] = scenarios[7];
+    scenarios[8].adl_ranking = AdlRanking::Hyperliquid;
+    scenarios[8].short_intensity_per_s = 0.05;  // a squeeze: ADL of longs too, whose scores have a valley
+    scenarios[8].buyer_intensity_per_s = 0.2;
+    scenarios[8].horizon_s = 1800;  // the squeeze is over by then
     double adl_rounds = 0;
     CascadeEngine engine(TierTable::btc_default(), EngineOptions{true});
     for (std::size_t s = 0; s < scenarios.size(); ++s) {
-        for (std::uint64_t i = 0; i < 6; ++i) {
+        for (std::uint64_t i = 0; i < (s >= 7 ? 1u : 6u); ++i) {  // a history crowd's brute force is slow
             INFO("scenario " << s << " path " << i);
             const PathOutputs out = engine.run(scenarios[s], 11, i);  // throws on any violation
             CHECK(out.conservation_error < 1e-9);

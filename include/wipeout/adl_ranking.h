@@ -52,4 +52,14 @@ inline double adl_score_unchecked(AdlRanking ranking, Side side, double entry, d
 double adl_score_bound(AdlRanking ranking, Side side, double leverage, double entry_lo, double entry_hi,
                        double mark);
 
+/// The shape of adl_score in the entry at a fixed leverage (margin = qty * entry / leverage) at this mark, as
+/// adl_score_bound describes it: falling as the entry rises, or rising up to a peak at `turn` and falling
+/// after it, or falling down to a valley at `turn` and rising after it. ADL walks a run's cohorts in score
+/// order from it, one monotone stretch at a time, instead of scoring and sorting the whole run.
+struct AdlScoreShape {
+    enum Kind { Falling, Peak, Valley } kind;
+    double turn;  ///< the entry of the peak or valley (Falling: unused)
+};
+AdlScoreShape adl_score_shape(AdlRanking ranking, Side side, double leverage, double mark);
+
 }  // namespace wipeout

@@ -75,27 +75,73 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
     }
     if (side == Side::Short && crowd.open_short_.qty > 0 && in_profit(crowd.open_short_.entry))
         queue.push_back({score(crowd.opening_short()), static_cast<std::uint32_t>(grid_size + extra.size())});
-    // The grid enters as runs, each under an upper bound of its cohorts' scores, replaced by its cohorts when
-    // it reaches the top of the queue: the queue pops exactly the order of scoring every cohort (highest
-    // score first, ties by id) while scoring only the runs that come near the top. (Splitting a run around
-    // its maximum instead scores fewer cohorts but measured twice as slow: the cohorts ADL has emptied sit at
-    // the top, and every round would split through them again.) A run's levels here: in profit, not yet
+    // The grid enters by runs, each under an upper bound of its cohorts' scores. At a fixed leverage a
+    // cohort's score depends on its entry alone (up to the ulps of its quantity) and has at most one turning
+    // point in it (adl_score_shape), so when a run reaches the top of the queue its levels split into at most
+    // two stretches along which the score falls. Each stretch enters under the exact score of its first
+    // cohort with something left, hands that cohort out when it comes to the top in turn, and re-enters under
+    // the next one's. The queue merges them into exactly the order of scoring every cohort (highest score
+    // first, ties by id) while scoring only the runs that come near the top and, of those, the cohorts it
+    // hands out and one more per stretch. (Scoring and sorting a whole run there instead cost 37% of a
+    // history crowd's path: ADL hands out one or two of its hundred levels.) What ADL has emptied is kept out
+    // as a stretch per run, so later rounds do not walk through it. A run's levels here: in profit, not yet
     // taken over.
     const std::size_t profit_begin =
         side == Side::Short ? std::upper_bound(entries.begin(), entries.end(), mark) - entries.begin() : 0;
     const std::size_t profit_end =
         side == Side::Short ? ne : std::lower_bound(entries.begin(), entries.end(), mark) - entries.begin();
+    // Highest score first; ties by position in the book, so the order never depends on anything but the path.
+    const auto worse = [](const AdlItem& a, const AdlItem& b) {
+        return a.score < b.score || (a.score == b.score && a.id > b.id);
+    };
+    const auto push = [&](const AdlItem& item) {
+        queue.push_back(item);
+        std::push_heap(queue.begin(), queue.end(), worse);
+    };
     const auto add_run = [&](std::size_t k, std::size_t lo, std::size_t hi) {
         if (lo >= hi) return;
         // A leverage level's size classes usually share their levels, hence their bound.
         const AdlItem* last = queue.empty() ? nullptr : &queue.back();
+        const bool shared = last != nullptr && !last->exact && last->lo == lo && last->hi == hi &&
+                            last->id < grid_size && runs[last->id / ne].leverage == runs[k].leverage;
         const double bound =
-            last != nullptr && (last->id & kAdlRun) && last->lo == lo && last->hi == hi &&
-                    runs[last->id & ~kAdlRun].leverage == runs[k].leverage
-                ? last->score
-                : adl_score_bound(ranking_, side, runs[k].leverage, entries[lo], entries[hi - 1], mark);
-        queue.push_back({bound, kAdlRun | static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(lo),
-                         static_cast<std::uint32_t>(hi)});
+            shared ? last->score
+                   : adl_score_bound(ranking_, side, runs[k].leverage, entries[lo], entries[hi - 1], mark);
+        queue.push_back({bound, static_cast<std::uint32_t>(k * ne + lo), static_cast<std::uint32_t>(lo),
+                         static_cast<std::uint32_t>(hi), 0, false});
+    };
+    // The first cohort with something left of run k's stretch [lo, hi), from level e in direction step, under
+    // its exact score.
+    const auto add_cohort = [&](std::size_t k, std::uint32_t lo, std::uint32_t hi, std::int64_t e, int step) {
+        for (; e >= lo && e < hi; e += step) {
+            const std::size_t id = k * ne + static_cast<std::size_t>(e);
+            if (!(f.left[id] > 0)) continue;
+            Cohort c = pop.cohort(side, k, static_cast<std::size_t>(e));
+            c.qty *= f.left[id];
+            if (!(c.qty > 0)) continue;
+            queue.push_back({score(c), static_cast<std::uint32_t>(id), lo, hi, static_cast<std::int8_t>(step)});
+            std::push_heap(queue.begin(), queue.end(), worse);
+            return;
+        }
+    };
+    // A run at the top: its stretches' first cohorts.
+    const auto split_run = [&](const AdlItem& run) {
+        const std::size_t k = run.id / ne;
+        const AdlScoreShape shape = adl_score_shape(ranking_, side, runs[k].leverage, mark);
+        const std::int64_t lo = run.lo, hi = run.hi;
+        if (shape.kind == AdlScoreShape::Falling) {
+            add_cohort(k, run.lo, run.hi, lo, +1);
+            return;
+        }
+        const auto turn = static_cast<std::uint32_t>(
+            std::lower_bound(entries.begin() + lo, entries.begin() + hi, shape.turn) - entries.begin());
+        if (shape.kind == AdlScoreShape::Peak) {  // rises to the peak, falls after it
+            add_cohort(k, turn, run.hi, turn, +1);
+            add_cohort(k, run.lo, turn, std::int64_t{turn} - 1, -1);
+        } else {  // falls to the valley, rises after it
+            add_cohort(k, run.lo, turn, lo, +1);
+            add_cohort(k, turn, run.hi, hi - 1, -1);
+        }
     };
     for (std::size_t k = 0; k < runs.size(); ++k) {
         const std::int64_t alive_lo = side == Side::Long ? runs[k].first_alive : f.next[k];
@@ -110,15 +156,7 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
             add_run(k, std::max<std::size_t>(lo, empty_hi), hi);
         }
     }
-    // Highest score first; ties by position in the book, so the order never depends on anything but the path.
-    const auto worse = [](const AdlItem& a, const AdlItem& b) {
-        return a.score < b.score || (a.score == b.score && a.id > b.id);
-    };
-    const auto push = [&](const AdlItem& item) {
-        queue.push_back(item);
-        std::push_heap(queue.begin(), queue.end(), worse);
-    };
-    // The head of an expanded run's ranked cohorts [at, end), carrying the rest.
+    // The head of an expanded group's ranked cohorts [at, end), carrying the rest.
     const auto next_ranked = [&](std::size_t at, std::size_t end) {
         return AdlItem{ranked[at].first, ranked[at].second, static_cast<std::uint32_t>(at + 1),
                        static_cast<std::uint32_t>(end)};
@@ -132,22 +170,13 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
         std::pop_heap(queue.begin(), queue.end(), worse);
         const AdlItem top = queue.back();
         queue.pop_back();
-        if (top.id & (kAdlRun | kAdlGroup)) {  // replaced by its cohorts, ranked, entering the queue one at a time
+        if (top.id & kAdlGroup) {  // replaced by its cohorts, ranked, entering the queue one at a time
             const std::size_t begin = ranked.size();
-            if (top.id & kAdlRun) {
-                const std::size_t k = top.id & ~kAdlRun;
-                for (std::size_t e = top.lo; e < top.hi; ++e) {
-                    Cohort c = pop.cohort(side, k, e);
-                    c.qty *= f.left[k * ne + e];
-                    if (c.qty > 0) ranked.emplace_back(score(c), static_cast<std::uint32_t>(k * ne + e));
-                }
-            } else {  // a group of the pool's fixed slots
-                const SideBook::Group& group = f.groups[top.id & ~kAdlGroup];
-                for (std::uint32_t i = group.begin; i < group.end; ++i) {
-                    const Cohort& c = extra[i];
-                    if (c.qty > 0 && in_profit(c.entry))
-                        ranked.emplace_back(score(c), static_cast<std::uint32_t>(grid_size + i));
-                }
+            const SideBook::Group& group = f.groups[top.id & ~kAdlGroup];
+            for (std::uint32_t i = group.begin; i < group.end; ++i) {
+                const Cohort& c = extra[i];
+                if (c.qty > 0 && in_profit(c.entry))
+                    ranked.emplace_back(score(c), static_cast<std::uint32_t>(grid_size + i));
             }
             const std::size_t end = ranked.size();
             if (begin == end) continue;
@@ -157,7 +186,15 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
             push(next_ranked(begin, end));
             continue;
         }
-        if (top.lo < top.hi) push(next_ranked(top.lo, top.hi));  // the next cohort of its run
+        if (!top.exact) {  // a run of the grid: its stretches
+            split_run(top);
+            continue;
+        }
+        if (top.step != 0) {  // a stretch of the grid: its next cohort
+            add_cohort(top.id / ne, top.lo, top.hi, static_cast<std::int64_t>(top.id % ne) + top.step, top.step);
+        } else if (top.lo < top.hi) {
+            push(next_ranked(top.lo, top.hi));  // the next cohort of its group
+        }
         const std::uint32_t id = top.id;
         if (checks_.on) {
             handed.push_back(id);

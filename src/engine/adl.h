@@ -16,15 +16,19 @@
 
 namespace wipeout::engine {
 
-/// An entry of the ADL queue: a cohort (id: its grid id, or past the grid an extra cohort) under its score,
-/// followed by the cohorts in ranked[lo, hi) when it heads an expanded run; or a grid run's entry levels
-/// [lo, hi) in profit and not yet taken over (id: kAdlRun | run) under an upper bound of their scores.
+/// An entry of the ADL queue, under its score: a cohort (id: its grid id, or past the grid a pool slot). A grid
+/// cohort heads a stretch of its run whose scores fall in the direction `step` (+1 or -1) within entry levels
+/// [lo, hi); until the stretch reaches the top of the queue it stands there under an upper bound of its scores
+/// (`exact` false: the score of its first level in closed form, whatever is left there). A pool slot of an
+/// expanded group is followed by the group's cohorts in ranked[lo, hi). Or a group of the pool's fixed slots
+/// (id: kAdlGroup | group) under an upper bound of its cohorts' scores.
 struct AdlItem {
     double score;
     std::uint32_t id;
     std::uint32_t lo = 0, hi = 0;
+    std::int8_t step = 0;
+    bool exact = true;
 };
-inline constexpr std::uint32_t kAdlRun = std::uint32_t{1} << 31;
 /// A group of the pool's fixed slots (SideBook::groups), under an upper bound of its cohorts' scores.
 inline constexpr std::uint32_t kAdlGroup = std::uint32_t{1} << 30;
 
@@ -53,7 +57,7 @@ class Adl {
     /// Buffers a path reuses from the one before (never their values).
     struct Buffers {
         std::vector<AdlItem> queue;
-        std::vector<std::pair<double, std::uint32_t>> ranked;  // expanded runs' cohorts, each run sorted
+        std::vector<std::pair<double, std::uint32_t>> ranked;  // expanded groups' cohorts, each group sorted
         std::vector<std::uint32_t> handed;     // cohorts handed out this round (only with invariant checks)
         std::vector<AdlCandidate> candidates;  // pro-rata, min-max: this round's positions in profit
         std::vector<AdlHit> grid_hits[2], pool_hits[2];  // per side (Side as index): the concentration's

@@ -45,17 +45,24 @@ double adl_score_bound(AdlRanking ranking, Side side, double leverage, double en
             return side == Side::Long ? mark * mark / (e * equity) : e / equity;
         return std::abs(mark - e) * mark / (e * equity);
     };
-    double best;
-    if (side == Side::Long && ranking == AdlRanking::Hyperliquid) {
-        best = std::max(score(entry_lo), score(entry_hi));  // a valley: the larger end
-    } else if (side == Side::Short && ranking == AdlRanking::PnlTimesLeverage) {
-        // (x - 1) / (x ((1 + 1/L) x - 1)) in x = entry / mark peaks where x^2 - 2x + L / (L + 1) = 0.
-        const double peak = mark * (1.0 + 1.0 / std::sqrt(leverage + 1.0));
-        best = score(std::clamp(peak, entry_lo, entry_hi));
-    } else {
-        best = score(entry_lo);  // falls as the entry rises: most profit for a long, nearest the mark for a short
-    }
+    const AdlScoreShape shape = adl_score_shape(ranking, side, leverage, mark);
+    const double best = shape.kind == AdlScoreShape::Valley ? std::max(score(entry_lo), score(entry_hi))
+                        : shape.kind == AdlScoreShape::Peak ? score(std::clamp(shape.turn, entry_lo, entry_hi))
+                                                            : score(entry_lo);
     return best * (1.0 + 1e-9);
+}
+
+AdlScoreShape adl_score_shape(AdlRanking ranking, Side side, double leverage, double mark) {
+    if (side == Side::Short && ranking == AdlRanking::PnlTimesLeverage) {
+        // (x - 1) / (x ((1 + 1/L) x - 1)) in x = entry / mark peaks where x^2 - 2x + L / (L + 1) = 0.
+        return {AdlScoreShape::Peak, mark * (1.0 + 1.0 / std::sqrt(leverage + 1.0))};
+    }
+    if (side == Side::Long && ranking == AdlRanking::Hyperliquid && leverage > 1.0) {
+        // mark^2 / (e (mark - e (1 - 1/L))) is lowest where its denominator peaks, at e = mark / (2 (1 - 1/L)).
+        return {AdlScoreShape::Valley, mark / (2.0 * (1.0 - 1.0 / leverage))};
+    }
+    // Falls as the entry rises: most profit for a long, nearest the mark for a short.
+    return {AdlScoreShape::Falling, 0.0};
 }
 
 }  // namespace wipeout
