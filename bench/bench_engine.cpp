@@ -80,9 +80,9 @@ void BM_path_default_scenario(benchmark::State& state) {
 void BM_path_history_scenario(benchmark::State& state) {
     Scenario scenario = Scenario::builtin();
     for (const char* assignment :
-         {"history.enabled=true", "book.shape=2.315", "book.resilience_per_s=0.004061",
-          "evaporation.rate.median=1.314", "buyers.intensity_per_s=0.02821", "shorts.intensity_per_s=0.002582",
-          "history.hold_days=18.63", "positions.leverage_sigma=0.993", "book.permanent_impact=0.002864"})
+         {"history.enabled=true", "book.shape=2.349", "book.resilience_per_s=0.01478",
+          "evaporation.rate.median=6.174", "buyers.intensity_per_s=0.06722", "shorts.intensity_per_s=0.0009808",
+          "history.hold_days=8.776", "positions.leverage_sigma=0.8296", "book.permanent_impact=0.002435"})
         scenario.set(assignment);
     CascadeParams params;
     run_paths_with(

@@ -3,6 +3,9 @@
 
 1. the daily response of liquidations to the day's fall (the default scenario's paths binned by max_drawdown
    against Binance BTCUSDT perpetual days binned by their fall from the open, 2022-2024);
+   and its levels in the era whose feed was complete (January 2020 - April 2021), against the default
+   scenario's day in that era's market (experiments/history/era_2020_daily.toml); in both, how the shorts
+   fare on a rise against the longs on a fall (paths binned by max_rise against days by their high / open);
 2. the four history events: the reported drawdown, liquidated notional, recovery and long share inside the
    simulated 5-95% band, the median drawdown within a factor 1.5 of the reported one;
 3. the time profile of the 2020 and 2021 cascades (paths that liquidate at least 0.5% of OI): peak-minute
@@ -31,7 +34,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "binance_btcusdt_perp_daily_2020_2024.csv"
 BINS = ((0.02, 0.04), (0.04, 0.06), (0.06, 0.08), (0.08, 0.12))
 # The same figures, from the data's README, where the data file is not beside the repository.
-DATA_TABLE = {"median": (0.00155, 0.00213, 0.00293, 0.00545), "long": (0.58, 0.64, 0.65, 0.61)}
+DATA_TABLE = {"median": (0.00155, 0.00213, 0.00293, 0.00545), "long": (0.58, 0.64, 0.65, 0.61),
+              "up_down": (0.93, 1.10, 1.00, 0.76)}
 EVENTS = {  # reported figures (experiments/history/*.toml has their sources)
     "2020-03-12_black_thursday": {"drawdown": 0.51, "liquidated": 1.1e9, "recovery": 0.4, "long_share": None},
     "2021-05-19_china_ban": {"drawdown": 0.30, "liquidated": 4.3e9, "recovery": 0.55, "long_share": None},
@@ -48,27 +52,59 @@ def run(wipeout, args, out, sets=()):
     return h5py.File(out, "r")
 
 
-def daily_data():
-    """Median long liquidations over OI and pooled long share per bin of the day's fall, 2022-2024."""
+# The era whose feed was complete (January 2020 - April 2021): the response curve's levels, against
+# experiments/history/era_2020_daily.toml (that era's leverage and open interest).
+ERA = ("2020-01-01", "2021-05-01")
+ERA_TABLE = {"median": (0.0408, 0.0710, 0.1062, 0.1809), "long": (0.63, 0.71, 0.75, 0.78),
+             "up_down": (0.63, 0.66, 0.52, 0.56)}
+
+
+def daily_data(era=("2022-01-01", "2025-01-01"), table=DATA_TABLE):
+    """Median long liquidations over OI and pooled long share per bin of the day's fall, on the days in
+    [era[0], era[1]) (2022-2024 unless given)."""
     if not DATA.exists():
-        return DATA_TABLE, "the data README's table"
-    rows = [r for r in csv.DictReader(open(DATA)) if 2022 <= int(r["date"][:4]) <= 2024]
+        return table, "the data README's table"
+    rows = [r for r in csv.DictReader(open(DATA)) if era[0] <= r["date"] < era[1]]
     fall = np.array([1 - float(r["low"]) / float(r["open"]) for r in rows])
+    rise = np.array([float(r["high"]) / float(r["open"]) - 1 for r in rows])
     oi = np.array([float(r["oi_open_btc"]) for r in rows])
     lq = np.array([float(r["long_liq_btc"]) for r in rows])
     sq = np.array([float(r["short_liq_btc"]) for r in rows])
-    med, share = [], []
+    med, share, up = [], [], []
     for lo, hi in BINS:
         m = (fall >= lo) & (fall < hi)
         med.append(float(np.median(lq[m] / oi[m])))
         share.append(float(lq[m].sum() / (lq[m] + sq[m]).sum()))
-    return {"median": tuple(med), "long": tuple(share)}, str(DATA.relative_to(ROOT.parent))
+        u = (rise >= lo) & (rise < hi)
+        up.append(float(np.median(sq[u] / oi[u])) / med[-1])
+    return {"median": tuple(med), "long": tuple(share), "up_down": tuple(up)}, str(DATA.relative_to(ROOT.parent))
 
 
 def long_over_oi(p):
     L, S = p["liquidated_long_notional"][:], p["liquidated_short_notional"][:]
     tot = L + S
     return np.where(tot > 0, p["liquidated_oi_fraction"][:] * L / np.where(tot > 0, tot, 1), 0.0), L, tot
+
+
+def up_down(p, data, label, check):
+    """How the shorts fare on a rise against the longs on a fall of the same size: the median short
+    liquidations over OI of the paths (days) binned by their rise from the open (max_rise; the day's high /
+    open - 1) over the median long liquidations over OI of those binned by their fall, within a factor 2 of
+    the data's, per bin. A ratio of two medians of one feed, so the throttled era's feed gives it too."""
+    L, S = p["liquidated_long_notional"][:], p["liquidated_short_notional"][:]
+    tot = L + S
+    frac = p["liquidated_oi_fraction"][:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo_oi = np.where(tot > 0, frac * L / np.where(tot > 0, tot, 1), 0.0)
+        so_oi = np.where(tot > 0, frac * S / np.where(tot > 0, tot, 1), 0.0)
+    dd, rise = p["max_drawdown"][:], p["max_rise"][:]
+    for (lo, hi), want in zip(BINS, data["up_down"]):
+        down, up = (dd >= lo) & (dd < hi), (rise >= lo) & (rise < hi)
+        base = float(np.median(lo_oi[down])) if down.any() else float("nan")
+        ratio = float(np.median(so_oi[up])) / base if up.any() and base > 0 else float("nan")
+        check(f"{label} {lo:.0%}-{hi:.0%}: short liq / OI on a rise over long liq / OI on a fall ({int(up.sum())} "
+              f"rising paths)", ratio, f"{want:.2f} within x2 [{want / 2:.2f}, {want * 2:.2f}]",
+              want / 2 <= ratio <= want * 2)
 
 
 def spearman(a, b):
@@ -149,8 +185,29 @@ def main():
             rho = float(np.nanmean([spearman(dd[which == d], x[which == d]) for d in range(10)]))
             check(f"signal: rank correlation of max_drawdown with {key} within shock deciles (mean)", rho,
                   ">= 0.20", rho >= 0.2)
+        up_down(p, data, "response", check)
         fd = float(np.mean(p["fund_depleted"][:]))
         check("default scenario: P(fund_depleted)", fd, "<= 0.05", fd <= 0.05)
+        f.close()
+
+        # 1 (levels): the 125x era's day, whose feed was complete: median long liquidations over OI within a
+        # factor 2 of the era's, the pooled long share within 0.15, per bin.
+        era_file = str(ROOT / "experiments" / "history" / "era_2020_daily.toml")
+        f = run(a.wipeout, [era_file, "--paths", str(a.paths)], work / "era.h5", a.set)
+        p = f["paths"]
+        dd = p["max_drawdown"][:]
+        lo_oi, L, tot = long_over_oi(p)
+        era, _ = daily_data(ERA, ERA_TABLE)
+        for (lo, hi), dmed, dshare in zip(BINS, era["median"], era["long"]):
+            m = (dd >= lo) & (dd < hi)
+            n = int(m.sum())
+            med = float(np.median(lo_oi[m])) if n else float("nan")
+            share = float(L[m].sum() / tot[m].sum()) if n and tot[m].sum() > 0 else float("nan")
+            check(f"era Jan 2020-Apr 2021: {lo:.0%}-{hi:.0%} median long liquidations / OI ({n} paths)", med,
+                  f"{dmed:.4f} within x2 [{dmed / 2:.4f}, {dmed * 2:.4f}]", dmed / 2 <= med <= dmed * 2)
+            check(f"era Jan 2020-Apr 2021: {lo:.0%}-{hi:.0%} pooled long share", share, f"{dshare:.2f} +- 0.15",
+                  abs(share - dshare) <= 0.15)
+        up_down(p, era, "era Jan 2020-Apr 2021", check)
         f.close()
 
         # 2, 3: the history events.

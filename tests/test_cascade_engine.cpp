@@ -313,6 +313,28 @@ TEST_CASE("M12: shorts pile in on the way down and are squeezed on the way up", 
     CHECK(with.liquidated_short_notional > without.liquidated_short_notional);
 }
 
+TEST_CASE("max_rise is the highest traded price over P0, and the squeeze's peak bounds it below", "[engine][outputs]") {
+    // The day's rise from the open, max_drawdown's mirror (the daily data's high / open - 1): on paths that
+    // bounce past P0 and on one that never gets back, against the traced prices.
+    CascadeEngine engine(TierTable::btc_default());
+    CascadeParams p;
+    p.volatility_annual = 1.5;  // a day that rises as well as falls
+    int above = 0;
+    for (std::uint64_t i = 0; i < 8; ++i) {
+        PathTrace trace;
+        const PathOutputs out = engine.run(p, 17, i, &trace);
+        double highest = p.reference_price;
+        for (const TraceRow& r : trace.rows) highest = std::max(highest, r.trade_price);
+        CHECK(out.max_rise == highest / p.reference_price - 1.0);
+        CHECK(out.max_rise >= out.trough_price * (1 + out.squeeze_rise) / p.reference_price - 1.0 - 1e-15);
+        above += out.max_rise > 0.01;
+    }
+    CHECK(above > 0);
+    p.volatility_annual = 0.0;  // the shock alone: the price never rises above P0 again
+    p.shock_permanent_share = 1.0;
+    CHECK(engine.run(p, 17, 0).max_rise == 0.0);
+}
+
 // ---------------------------------------------------------------- invariants on every path
 
 TEST_CASE("invariants hold on every path of varied scenarios", "[engine][invariants]") {

@@ -24,6 +24,7 @@ struct PathOutputs {
     double time_to_90pct_recovery_s = 0;
     double v_symmetry = 0;            ///< descent time / time to 50% recovery
     double squeeze_rise = 0;          ///< largest rise from the trough to a later peak, relative to the trough
+    double max_rise = 0;              ///< highest price over P0, less 1 (>= 0): the day's rise from the open
     // liquidations
     double liquidated_long_notional = 0;
     double liquidated_short_notional = 0;

@@ -28,12 +28,13 @@ void PathRecord::summarize(const CascadeParams& p, double initial_oi, PathOutput
     }
     std::sort(records.begin(), records.end());
     const double total_liq = o.liquidated_long_notional + o.liquidated_short_notional;
-    double running = p0, running_at[3] = {p0, p0, p0}, price_at[3] = {p0, p0, p0};
+    double running = p0, running_at[3] = {p0, p0, p0}, price_at[3] = {p0, p0, p0}, highest = p0;
     double window = 0, cumulative = 0, t05 = -1, t95 = -1;
     std::size_t first = 1;
     const auto visit = [&](std::size_t i) {
         const double price = r[i].trade_price;
         if (price < r[trough_at].trade_price) trough_at = i;
+        highest = std::max(highest, price);
         spot_min = std::min(spot_min, r[i].index_price);
         running = std::min(running, price);
         const double liq = r[i].liquidated;
@@ -97,6 +98,7 @@ void PathRecord::summarize(const CascadeParams& p, double initial_oi, PathOutput
     o.time_to_90pct_recovery_s = drop <= 0 ? 0.0 : (t90 < 0 ? rest : t90);
     o.v_symmetry = o.time_to_50pct_recovery_s > 0 ? o.time_to_trough_s / o.time_to_50pct_recovery_s : 0.0;
     o.squeeze_rise = (peak - trough) / trough;
+    o.max_rise = highest / p0 - 1.0;
     o.overshoot_above_v = overshoot;
     o.spot_loss_at_trough = std::max(0.0, 1.0 - spot_min / p0);
     o.spot_loss_at_end = 1.0 - r.back().index_price / p0;

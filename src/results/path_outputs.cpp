@@ -26,6 +26,7 @@ const std::array kOutputs = std::to_array<OutputSpec>({
     {"time_to_90pct_recovery_s", K::Real, Up, "s", "trough to 90% recovery (rest of horizon if never)", &O::time_to_90pct_recovery_s},
     {"v_symmetry", K::Real, Down, "", "descent time / time to 50% recovery", &O::v_symmetry},
     {"squeeze_rise", K::Real, Up, "fraction", "largest rise from the trough to a later peak, over the trough", &O::squeeze_rise},
+    {"max_rise", K::Real, Up, "fraction", "highest price / P0 - 1, at least 0: the rise from the open (max_drawdown's mirror)", &O::max_rise},
     {"liquidated_long_notional", K::Real, Up, "quote", "notional of longs liquidated", &O::liquidated_long_notional},
     {"liquidated_short_notional", K::Real, Up, "quote", "notional of shorts liquidated", &O::liquidated_short_notional},
     {"liquidated_long_count", K::Count, Up, "positions", "longs liquidated", &O::liquidated_long_count},
