@@ -120,8 +120,8 @@ TEST_CASE("ADL scores: bankrupt positions last, invalid input refused, names rou
 
 TEST_CASE("an ADL score bound covers every position of its leverage and entry range, and is tight",
           "[adl][perf]") {
-    // The engine ranks whole runs of cohorts by this bound (src/engine/cascade_engine.cpp, deleverage): a bound below
-    // one of its positions' scores would hand out ADL in the wrong order.
+    // The engine ranks whole runs of cohorts by this bound (src/engine/adl.cpp, deleverage): a
+    // bound below one of its positions' scores would hand out ADL in the wrong order.
     std::mt19937_64 rng(2024);
     std::uniform_real_distribution<double> u(0.0, 1.0);
     int peaks_inside = 0;
@@ -148,9 +148,9 @@ TEST_CASE("an ADL score bound covers every position of its leverage and entry ra
                     const double entry = i == 400 ? hi : lo + (hi - lo) * i / 400.0;
                     const double qty = std::exp((u(rng) - 0.5) * 14.0);
                     const double score = adl_score(ranking, side, entry, mark, qty, qty * entry / leverage);
-                    INFO(adl_ranking_name(ranking) << " " << side_name(side) << " L " << leverage << " mark "
-                                                   << mark << " entry " << entry << " in [" << lo << ", " << hi
-                                                   << "]");
+                    INFO(adl_ranking_name(ranking)
+                         << " " << side_name(side) << " L " << leverage << " mark " << mark << " entry "
+                         << entry << " in [" << lo << ", " << hi << "]");
                     REQUIRE(score <= bound);
                     best = std::max(best, score);
                 }
@@ -186,13 +186,15 @@ TEST_CASE("an ADL score is monotone on each side of the turn adl_score_shape giv
                     const double qty = std::exp((u(rng) - 0.5) * 14.0);
                     return adl_score(ranking, side, entries[e], mark, qty, qty * entries[e] / leverage);
                 };
-                INFO(adl_ranking_name(ranking) << " " << side_name(side) << " L " << leverage << " mark " << mark);
+                INFO(adl_ranking_name(ranking)
+                     << " " << side_name(side) << " L " << leverage << " mark " << mark);
                 for (std::size_t e = 0; e + 1 < entries.size(); ++e) {
                     if (shape.kind != AdlScoreShape::Falling && e + 1 == turn) continue;  // either way
                     const bool falls = shape.kind == AdlScoreShape::Falling ||
                                        (shape.kind == AdlScoreShape::Peak ? e >= turn : e + 1 < turn);
                     const double here = score_at(e), next = score_at(e + 1);
-                    INFO("entries " << entries[e] << ", " << entries[e + 1] << " (turn " << shape.turn << ")");
+                    INFO("entries " << entries[e] << ", " << entries[e + 1] << " (turn " << shape.turn
+                                    << ")");
                     if (falls)
                         REQUIRE(next < here);
                     else
@@ -204,4 +206,3 @@ TEST_CASE("an ADL score is monotone on each side of the turn adl_score_shape giv
     CHECK(turns_inside[AdlScoreShape::Peak] > 100);    // pnl-leverage shorts peak inside the grid
     CHECK(turns_inside[AdlScoreShape::Valley] > 100);  // and Hyperliquid longs bottom out inside it
 }
-

@@ -65,7 +65,8 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
             queue.push_back({score(c), static_cast<std::uint32_t>(grid_size + i)});
     }
     // The fixed slots (a snapshot's cohorts) enter by group, under a bound at the group's highest leverage (a
-    // score rises with the leverage at a given entry) over its entries in profit, as the grid's runs do below.
+    // score rises with the leverage at a given entry) over its entries in profit, as the grid's runs do
+    // below.
     for (std::uint32_t g = 0; g < f.groups.size(); ++g) {
         const SideBook::Group& group = f.groups[g];
         const double lo = side == Side::Short ? std::max(group.entry_lo, mark) : group.entry_lo;
@@ -119,7 +120,8 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
             Cohort c = pop.cohort(side, k, static_cast<std::size_t>(e));
             c.qty *= f.left[id];
             if (!(c.qty > 0)) continue;
-            queue.push_back({score(c), static_cast<std::uint32_t>(id), lo, hi, static_cast<std::int8_t>(step)});
+            queue.push_back(
+                {score(c), static_cast<std::uint32_t>(id), lo, hi, static_cast<std::int8_t>(step)});
             std::push_heap(queue.begin(), queue.end(), worse);
             return;
         }
@@ -191,7 +193,8 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
             continue;
         }
         if (top.step != 0) {  // a stretch of the grid: its next cohort
-            add_cohort(top.id / ne, top.lo, top.hi, static_cast<std::int64_t>(top.id % ne) + top.step, top.step);
+            add_cohort(top.id / ne, top.lo, top.hi, static_cast<std::int64_t>(top.id % ne) + top.step,
+                       top.step);
         } else if (top.lo < top.hi) {
             push(next_ranked(top.lo, top.hi));  // the next cohort of its group
         }

@@ -16,12 +16,14 @@
 
 namespace wipeout::engine {
 
-/// An entry of the ADL queue, under its score: a cohort (id: its grid id, or past the grid a pool slot). A grid
-/// cohort heads a stretch of its run whose scores fall in the direction `step` (+1 or -1) within entry levels
-/// [lo, hi); until the stretch reaches the top of the queue it stands there under an upper bound of its scores
-/// (`exact` false: the score of its first level in closed form, whatever is left there). A pool slot of an
-/// expanded group is followed by the group's cohorts in ranked[lo, hi). Or a group of the pool's fixed slots
-/// (id: kAdlGroup | group) under an upper bound of its cohorts' scores.
+/// An entry of the ADL queue, under its score: a cohort (id: its grid id, or past the grid a pool slot), or a
+/// stand-in for cohorts not yet scored.
+/// - A grid cohort heads a stretch of its run whose scores fall in the direction `step` (+1 or -1) within
+///   entry levels [lo, hi).
+/// - A pool slot of an expanded group is followed by the group's cohorts in ranked[lo, hi).
+/// - Not `exact`: a grid run's levels [lo, hi) in profit and not yet taken over (id: the run's grid id at lo)
+///   under an upper bound of their scores.
+/// - A group of the pool's fixed slots (id: kAdlGroup | group) under an upper bound of its cohorts' scores.
 struct AdlItem {
     double score;
     std::uint32_t id;

@@ -47,8 +47,9 @@ double adl_score_bound(AdlRanking ranking, Side side, double leverage, double en
     };
     const AdlScoreShape shape = adl_score_shape(ranking, side, leverage, mark);
     const double best = shape.kind == AdlScoreShape::Valley ? std::max(score(entry_lo), score(entry_hi))
-                        : shape.kind == AdlScoreShape::Peak ? score(std::clamp(shape.turn, entry_lo, entry_hi))
-                                                            : score(entry_lo);
+                        : shape.kind == AdlScoreShape::Peak
+                            ? score(std::clamp(shape.turn, entry_lo, entry_hi))
+                            : score(entry_lo);
     return best * (1.0 + 1e-9);
 }
 
@@ -58,7 +59,8 @@ AdlScoreShape adl_score_shape(AdlRanking ranking, Side side, double leverage, do
         return {AdlScoreShape::Peak, mark * (1.0 + 1.0 / std::sqrt(leverage + 1.0))};
     }
     if (side == Side::Long && ranking == AdlRanking::Hyperliquid && leverage > 1.0) {
-        // mark^2 / (e (mark - e (1 - 1/L))) is lowest where its denominator peaks, at e = mark / (2 (1 - 1/L)).
+        // mark^2 / (e (mark - e (1 - 1/L))) is lowest where its denominator peaks:
+        // at e = mark / (2 (1 - 1/L)).
         return {AdlScoreShape::Valley, mark / (2.0 * (1.0 - 1.0 / leverage))};
     }
     // Falls as the entry rises: most profit for a long, nearest the mark for a short.
