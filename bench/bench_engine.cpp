@@ -82,7 +82,8 @@ void BM_path_history_scenario(benchmark::State& state) {
     for (const char* assignment :
          {"history.enabled=true", "book.shape=2.349", "book.resilience_per_s=0.01478",
           "evaporation.rate.median=6.174", "buyers.intensity_per_s=0.06722", "shorts.intensity_per_s=0.0009808",
-          "history.hold_days=8.776", "positions.leverage_sigma=0.8296", "book.permanent_impact=0.002435"})
+          "history.hold_days=8.776", "positions.leverage_sigma=0.8296", "book.permanent_impact=0.002435",
+          "history.bin_width=0.008"})
         scenario.set(assignment);
     CascadeParams params;
     run_paths_with(
