@@ -74,17 +74,11 @@ void BM_path_default_scenario(benchmark::State& state) {
         kScenarioPaths);
 }
 
-// The candidate model of issue #13 (experiments/history_crowd.toml, the same --set list): the crowd the
-// market's history leaves, with the permanent impact of forced flow. Every path liquidates, and cascades last
-// longer, so it costs more per path than the default scenario; compare the two on the same paths.
+// The candidate model of issue #13 (experiments/history_crowd.toml): the crowd the market's history leaves, with
+// the permanent impact of forced flow. Every path liquidates, and cascades last longer, so it costs more per path
+// than the default scenario; compare the two on the same paths.
 void BM_path_history_scenario(benchmark::State& state) {
-    Scenario scenario = Scenario::builtin();
-    for (const char* assignment :
-         {"history.enabled=true", "book.shape=2.349", "book.resilience_per_s=0.01478",
-          "evaporation.rate.median=6.174", "buyers.intensity_per_s=0.06722", "shorts.intensity_per_s=0.0009808",
-          "history.hold_days=8.776", "positions.leverage_sigma=0.8296", "book.permanent_impact=0.002435",
-          "history.bin_width=0.008"})
-        scenario.set(assignment);
+    const Scenario scenario = Scenario::load(WIPEOUT_SOURCE_DIR "/experiments/history_crowd.toml");
     CascadeParams params;
     run_paths_with(
         state,
