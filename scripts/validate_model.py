@@ -91,12 +91,8 @@ def up_down(p, data, label, check):
     liquidations over OI of the paths (days) binned by their rise from the open (max_rise; the day's high /
     open - 1) over the median long liquidations over OI of those binned by their fall, within a factor 2 of
     the data's, per bin. A ratio of two medians of one feed, so the throttled era's feed gives it too."""
-    L, S = p["liquidated_long_notional"][:], p["liquidated_short_notional"][:]
-    tot = L + S
-    frac = p["liquidated_oi_fraction"][:]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lo_oi = np.where(tot > 0, frac * L / np.where(tot > 0, tot, 1), 0.0)
-        so_oi = np.where(tot > 0, frac * S / np.where(tot > 0, tot, 1), 0.0)
+    lo_oi, _, _ = long_over_oi(p)
+    so_oi = p["liquidated_oi_fraction"][:] - lo_oi  # the rest of what was liquidated: shorts
     dd, rise = p["max_drawdown"][:], p["max_rise"][:]
     for (lo, hi), want in zip(BINS, data["up_down"]):
         down, up = (dd >= lo) & (dd < hi), (rise >= lo) & (rise < hi)

@@ -120,9 +120,7 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
             Cohort c = pop.cohort(side, k, static_cast<std::size_t>(e));
             c.qty *= f.left[id];
             if (!(c.qty > 0)) continue;
-            queue.push_back(
-                {score(c), static_cast<std::uint32_t>(id), lo, hi, static_cast<std::int8_t>(step)});
-            std::push_heap(queue.begin(), queue.end(), worse);
+            push({score(c), static_cast<std::uint32_t>(id), lo, hi, static_cast<std::int8_t>(step)});
             return;
         }
     };
