@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""How coarse the history crowd's entry grid may be: a scenario run at several `history.bin_width` steps on the
-same paths (same seed), each statistic's bias paired against the finest step, and the paths/s of each
-(docs/calibration.md, "The history's entry grid is converged at twice its step").
+"""How coarse the history crowd's grid may be: a scenario run at several entry steps (`history.bin_width`) and
+leverage levels (`positions.leverage_bins`) on the same paths (same seed), each statistic's bias paired against
+the finest grid (the first of each list), and the paths/s of each (docs/calibration.md, "The default since
+issue #13", its grid).
 
-    /usr/bin/python3 scripts/grid_convergence.py --wipeout build/wipeout experiments/history_crowd.toml \
-        [--paths 20000] [--widths 0.002,0.004,0.008,0.012,0.016]
+    /usr/bin/python3 scripts/grid_convergence.py --wipeout build/wipeout [SCENARIO] \
+        [--paths 20000] [--widths 0.002,0.004,0.008,0.012,0.016] [--leverage-bins 50,25,16]
 
 A step is converged when its paired biases are small against the Monte Carlo standard error of the run sizes
 one uses (printed for the mean drawdown) and against the calibration pins' floors.
@@ -21,10 +22,10 @@ import numpy as np
 BINS = ((0.02, 0.04), (0.04, 0.06), (0.06, 0.08), (0.08, 0.12))
 
 
-def run(wipeout, scenario, width, paths, out):
+def run(wipeout, scenario, width, levels, paths, out):
     cmd = [wipeout, "run", *([scenario] if scenario else []), "--paths", str(paths), "--seed", "1",
            "--threads", "2", "--set", f"history.enabled=true", "--set", f"history.bin_width={width}", "--force",
-           "-o", str(out)]
+           *(["--set", f"positions.leverage_bins={levels}"] if levels else []), "-o", str(out)]
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
     rate = re.search(r"\((\d+) paths/s", done.stdout + done.stderr)
     p = h5py.File(out, "r")["paths"]
@@ -42,23 +43,28 @@ def main():
     ap.add_argument("--wipeout", default="build/wipeout")
     ap.add_argument("--paths", type=int, default=20000)
     ap.add_argument("--widths", default="0.002,0.004,0.008,0.012,0.016")
+    ap.add_argument("--leverage-bins", default="", help="leverage levels to try (default: the scenario's)")
     a = ap.parse_args()
     widths = [float(w) for w in a.widths.split(",")]
+    levels = [int(n) for n in a.leverage_bins.split(",")] if a.leverage_bins else [None]
+    grids = [(levels[0], widths[0])] + [(n, w) for n in levels for w in widths if (n, w) != (levels[0], widths[0])]
     with tempfile.TemporaryDirectory() as work:
-        runs = {w: run(a.wipeout, a.scenario, w, a.paths, pathlib.Path(work) / f"w{w}.h5") for w in widths}
-    base = runs[widths[0]]
+        runs = {g: run(a.wipeout, a.scenario, g[1], g[0], a.paths, pathlib.Path(work) / f"g{g[0]}_{g[1]}.h5")
+                for g in grids}
+    base = runs[grids[0]]
     se = base["drawdown"].std() / np.sqrt(10000)
-    print(f"{a.paths} paths per step, biases paired against {widths[0]}; a 10,000-path run's standard error of "
+    print(f"{a.paths} paths per grid, biases paired against the first; a 10,000-path run's standard error of "
           f"the mean drawdown: {se:.5f}")
-    print(f"{'step':>7} {'mean drawdown':>14} {'bias':>9} {'mean OI share':>14} {'bias':>8} {'P(fund)':>8}  "
-          f"{'median long liq / OI per fall bin':34} {'paths/s':>8}")
-    for w in widths:
-        r = runs[w]
+    print(f"{'levels':>6} {'step':>7} {'mean drawdown':>14} {'bias':>9} {'mean OI share':>14} {'bias':>8} "
+          f"{'P(fund)':>8}  {'median long liq / OI per fall bin':34} {'paths/s':>8}")
+    for g in grids:
+        n, w = g
+        r = runs[g]
         bias_dd = float(np.mean(r["drawdown"] - base["drawdown"]))
         bias_oi = float(np.mean(r["oi_fraction"] - base["oi_fraction"]))
         dd = r["drawdown"]
         curve = " / ".join(f"{np.median(r['long_oi'][(dd >= lo) & (dd < hi)]) * 100:.2f}" for lo, hi in BINS)
-        print(f"{w:7.3f} {dd.mean():14.5f} {bias_dd:+9.5f} {r['oi_fraction'].mean():14.5f} "
+        print(f"{n or 'as is':>6} {w:7.3f} {dd.mean():14.5f} {bias_dd:+9.5f} {r['oi_fraction'].mean():14.5f} "
               f"{bias_oi / base['oi_fraction'].mean():+8.2%} {r['fund'].mean():8.4f}  {curve + ' %':34} "
               f"{r['rate'] or '':>8}")
 

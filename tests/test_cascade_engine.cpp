@@ -313,6 +313,29 @@ TEST_CASE("M12: shorts pile in on the way down and are squeezed on the way up", 
     CHECK(with.liquidated_short_notional > without.liquidated_short_notional);
 }
 
+TEST_CASE("M12: a cascade seen in progress draws shorts in, a share of its forced flow", "[engine][M12]") {
+    // shorts.cascade_share alone (no momentum shorts): new shorts follow the liquidations, not the fall.
+    // The flow each step shows is the exact integral of the decaying minute's flow, so over a path the
+    // shorts opened are at most the share times what was liquidated (less while the price rises, when none
+    // open), whatever the clock's steps.
+    CascadeParams p;
+    p.air_pocket = true;
+    p.short_intensity_per_s = 0.0;
+    p.short_cascade_share = 0.0;
+    const PathOutputs off = checked_run(p, 5, 3);
+    CHECK(off.opportunistic_short_notional == 0);
+    p.short_cascade_share = 0.5;
+    const PathOutputs on = checked_run(p, 5, 3);
+    const double liquidated = on.liquidated_long_notional + on.liquidated_short_notional;
+    REQUIRE(on.liquidated_long_notional > 0);
+    CHECK(on.opportunistic_short_notional > 0.3 * 0.5 * liquidated);  // 0.62 here: most of it falls on the way down
+    CHECK(on.opportunistic_short_notional <= 0.5 * liquidated * (1 + 1e-9));
+    CHECK(on.liquidated_short_notional > off.liquidated_short_notional);  // and the bounce squeezes them
+    // The same fall without a cascade (no one liquidated) draws no one in.
+    p.liquidation_enabled = false;
+    CHECK(checked_run(p, 5, 3).opportunistic_short_notional == 0);
+}
+
 TEST_CASE("max_rise is the highest traded price over P0, and the squeeze's peak bounds it below", "[engine][outputs]") {
     // The day's rise from the open, max_drawdown's mirror (the daily data's high / open - 1): on paths that
     // bounce past P0 and on one that never gets back, against the traced prices.

@@ -126,6 +126,56 @@ TEST_CASE("the closed-form quote agrees at the leverage caps, where it skips a d
     }
 }
 
+
+TEST_CASE("the closed-form quote decides at a bracket's edge as the margin module does",
+          "[engine][perf][M7]") {
+    // Random positions rarely put a candidate price near a bracket's edge, where the walk's tests are
+    // closest: put it on the edge (its liquidation notional on the bracket's floor or cap) and a few ulps and
+    // relative hairs to either side. Every one must give the reference's tier and price (a walk that decided
+    // its tests on approximate quotients, products with 1/qty, fails here).
+    const TierTable tables[] = {TierTable::btc_default(), jumpy_table()};
+    int near_edge = 0;
+    for (const TierTable& tiers : tables) {
+        for (const double fee : {0.0, 0.005}) {
+            const GenericLiquidation fast(tiers, fee);
+            for (int t = 0; t < tiers.size(); ++t) {
+                const Tier& tier = tiers[t];
+                for (const Side side : {Side::Long, Side::Short}) {
+                    // A long's liquidation notional falls to its bracket's floor, a short's rises to its cap.
+                    const double edge = side == Side::Long ? tier.notional_floor : std::min(tier.notional_cap, 1e9);
+                    if (!(edge > 0)) continue;
+                    const double sign = side == Side::Long ? 1.0 : -1.0;
+                    const double den = 1.0 - sign * (tier.mmr + fee);
+                    for (const double leverage : {2.0, tier.max_leverage * 0.5, tier.max_leverage}) {
+                        for (const double qty : {0.37, 3.0, 41.0}) {
+                            for (const double rel : {-1e-10, -1e-12, -1e-14, 0.0, 1e-14, 1e-12, 1e-10}) {
+                                // The entry whose candidate (entry - sign (margin + maint) / qty) / den is the
+                                // edge price (1 + rel), margin = qty entry / leverage.
+                                const double target = edge / qty * (1.0 + rel);
+                                double entry = (den * target + sign * tier.maint_amount / qty) / (1.0 - sign / leverage);
+                                for (int step = -3; step <= 3; ++step, entry = std::nextafter(entry, 1e300)) {
+                                    if (step == -3) {
+                                        for (int k = 0; k < 3; ++k) entry = std::nextafter(entry, 0.0);
+                                    }
+                                    if (!(entry > 0)) continue;
+                                    const auto want = reference_quote(side, entry, qty, leverage, tiers, fee);
+                                    const auto got = fast.quote(side, entry, qty, leverage);
+                                    INFO("tier " << t << " side " << side_name(side) << " entry " << entry
+                                                 << " qty " << qty << " leverage " << leverage);
+                                    REQUIRE(got.valid() == want.valid());
+                                    REQUIRE(got.tier == want.tier);
+                                    REQUIRE(got.price == want.price);
+                                    near_edge += want.valid() ? 1 : 0;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    CHECK(near_edge > 500);
+}
 TEST_CASE("the engine's normal variates are boost's, bit for bit", "[engine][perf]") {
     RandomStream a(7, 3, StreamId::Market), b(7, 3, StreamId::Market);
     boost::random::normal_distribution<double> boost_normal;

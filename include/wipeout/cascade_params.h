@@ -114,6 +114,7 @@ struct CascadeParams {
     double short_intensity_per_s = 5.0e-4;    ///< new short flow per second, in d1 per 1% of momentum
     double short_leverage = 50.0;
     double short_momentum_timescale_s = 60.0; ///< momentum = log(EMA(P) / P) over this time constant
+    double short_cascade_share = 0.0;         ///< new short flow per unit of liquidation flow while P falls
 
     // ---- clock ----
     double dt_active_s = 1.0;    ///< step while anything moves

@@ -153,8 +153,6 @@ inline GenericLiquidation::Quote GenericLiquidation::quote(Side side, double ent
 
     // margin.cpp's solve_at_liquidation_price for the generic convention: walk the brackets from the entry's
     // in the direction the notional moves until the candidate price lies in the bracket it was computed with.
-    // margin.cpp's solve_at_liquidation_price for the generic convention: walk the brackets from the entry's
-    // in the direction the notional moves until the candidate price lies in the bracket it was computed with.
     const double cushion = margin + 0.0;
     double price;
     int tier = entry_tier;

@@ -24,7 +24,9 @@ class ExogenousFlows {
 
     /// One step's flows into the book: `shock_flow` is the shock's transient sell notional (at V) in this
     /// step. Returns the notional of the M12 shorts opened in the step (valued at V), for open_shorts().
-    double trade(double dt, double shock_flow, const MarketMemory& memory, MarketDepth& depth) {
+    double trade(const StepDecays& decays, double shock_flow, const MarketMemory& memory,
+                 MarketDepth& depth) {
+        const double dt = decays.dt;
         OrderBook& book = depth.book();
         double sell = shock_flow;  // notional valued at V, > 0 sells
         // M12: new shorts sell into downward momentum.
@@ -32,7 +34,10 @@ class ExogenousFlows {
         if (shorts_enabled_ && short_ratio_ > 1.0) {
             const double momentum = memory.momentum();
             if (momentum > 0) {
-                new_shorts = short_flow_per_momentum_ * momentum * dt;
+                // Shorts sell into the fall, and more so while a cascade is seen in progress (seed 000): a
+                // share of the forced flow the step shows.
+                new_shorts = short_flow_per_momentum_ * momentum * dt +
+                             cascade_share_ * memory.liquidation_flow_over(decays);
                 sell += new_shorts;
             }
         }
@@ -66,7 +71,8 @@ class ExogenousFlows {
   private:
     bool shorts_enabled_, buyers_enabled_;
     double buyer_intensity_, reservation_, flush_, reservation_per_depth_;
-    double short_flow_per_momentum_, buyer_flow_per_discount_;          // per unit of momentum or discount
+    double short_flow_per_momentum_, buyer_flow_per_discount_;  // per unit of momentum or discount
+    double cascade_share_;  // M12's new short flow per unit of liquidation flow while the price falls
     double short_ratio_ = 0, short_notional_ = 0, short_leverage_ = 1;  // M12: liquidation price / entry, ...
     double opened_notional_ = 0;
 };

@@ -27,6 +27,11 @@ class MarketMemory {
     double momentum() const { return momentum_ema_ - log_trade_; }
     /// Forced notional per second, averaged over the last minute or so.
     double liquidation_flow() const { return flow_; }
+    /// The forced notional that flow carries over a step as it decays (its exact integral over the step): so
+    /// over a path the steps add up to what was liquidated, whatever their lengths.
+    double liquidation_flow_over(const StepDecays& decays) const {
+        return flow_ * kLiquidationFlowTimescale * (1.0 - decays.flow_keep);
+    }
 
   private:
     double log_trade_, stress_ema_, momentum_ema_;

@@ -77,7 +77,7 @@ void PathSimulation::step(double t, double dt) {
     fundamental_.move(t + dt, shock_.permanent_log_move(shock) + forced_log_move_);  // M1 (and M3's permanent impact): V moves
     depth_.update(memory_.stress(), decays);                      // M2-M4: depth and refill
     const double V = fundamental_.value();
-    const double new_shorts = flows_.trade(dt, shock_.sell_flow(shock), memory_, depth_);  // M1, M12, M11
+    const double new_shorts = flows_.trade(decays, shock_.sell_flow(shock), memory_, depth_);  // M1, M12, M11
     trade_ = book.price(V);
     if (new_shorts > 0) flows_.open_shorts(new_shorts, V, trade_, crowd_);
     crowd_.renew(dt, trade_);                                                     // M6 during the path

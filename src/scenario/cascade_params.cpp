@@ -101,6 +101,7 @@ const std::array kSpecs = std::to_array<ParameterSpec>({
     {"shorts.enabled", K::Flag, 1, 0, 1, "", "M12 opportunistic shorts on/off", FLAG(shorts_enabled)},
     {"shorts.intensity_per_s", K::Real, kDefaults.short_intensity_per_s, 0, 1e3, "d1/s per 1%", "new short flow per 1% of downward momentum", REAL(short_intensity_per_s)},
     {"shorts.leverage", K::Real, kDefaults.short_leverage, 1, 1000, "x", "their leverage", REAL(short_leverage)},
+    {"shorts.cascade_share", K::Real, kDefaults.short_cascade_share, 0, 100, "x", "new short flow per unit of the minute's liquidation flow while the price falls (shorts drawn by a cascade in progress)", REAL(short_cascade_share)},
     {"shorts.momentum_timescale_s", K::Real, kDefaults.short_momentum_timescale_s, 1e-3, kInf, "s", "momentum's EMA time constant", REAL(short_momentum_timescale_s)},
     // clock
     {"clock.dt_active_s", K::Real, kDefaults.dt_active_s, 1e-3, 60, "s", "step while anything moves", REAL(dt_active_s)},

@@ -33,3 +33,27 @@ expect_exit 1 $PY "$script" --wipeout "$WIPEOUT" --check --out "$tmp/crash_only"
 expect_grep '^FAIL +default_scenario +oi_fraction' "$tmp/out"
 expect_grep '^FAIL +default_scenario +fund_depleted' "$tmp/out"
 expect_grep '^FAIL +control_routine_day +fund_depleted' "$tmp/out"
+
+# --fix holds a parameter (a free one leaves the fit, its value reaches every run) and --start refits around a
+# previous fit (stage 2 alone); both refuse bad input with one line and exit 2. A fit this small measures
+# nothing: it checks the plumbing.
+tiny=(--crowd history --points 2 --refine-points 2 --paths 8 --response-paths 40 --final-paths 16 --top 1)
+expect_exit 0 $PY "$script" --wipeout "$WIPEOUT" "${tiny[@]}" --fix book.shape=2 --out "$tmp/fix"
+$PY - "$tmp/fix/calibration.json" <<'PYEOF' || fail "--fix: $(cat "$tmp/fix/calibration.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert "book.shape=2" in d["fixed"] and "book.shape" not in d["fitted"] and "book.shape" not in d["free_parameters"]
+assert "shorts.cascade_share" in d["fitted"] and d["start"] is None, d
+PYEOF
+expect_exit 0 $PY "$script" --wipeout "$WIPEOUT" "${tiny[@]}" --fix book.shape=2 --start "$tmp/fix/calibration.json" \
+  --out "$tmp/start"
+expect_grep '^start: book.resilience_per_s=' "$tmp/out"
+$PY - "$tmp/start/calibration.json" <<'PYEOF' || fail "--start: $(cat "$tmp/start/calibration.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["start"].endswith("fix/calibration.json") and d["stage1_best_loss"] is None, d
+PYEOF
+expect_exit 2 $PY "$script" --wipeout "$WIPEOUT" --fix book.shape --crowd history
+expect_grep "^calibrate.py: --fix 'book.shape': expected KEY=NUMBER$" "$tmp/err"
+expect_exit 2 $PY "$script" --wipeout "$WIPEOUT" "${tiny[@]}" --start "$tmp/fix/calibration.json" --out "$tmp/start2"
+expect_grep '^calibrate.py: --start .*: no fitted value of book.shape$' "$tmp/err"
