@@ -261,7 +261,7 @@ TEST_CASE("liquidation_map: a scenario path's map is that of the crowd and book 
     scenario.set("regime.air_pocket=true");
     const MarketInputs inputs = MarketInputs::load(scenario.run());
     const CrowdLiquidationMap m = crowd_liquidation_map(scenario, inputs, 7, 3, std::nullopt, 50);
-    CHECK(m.crowd.source == CrowdSource::Grid);
+    CHECK(m.crowd.source == CrowdSource::History);
     CHECK(m.seed == 7);
     CHECK(m.path == 3);
 

@@ -24,17 +24,14 @@ PINS = pathlib.Path(__file__).resolve().parent / "pins"
 
 
 def cases():
-    """(name, scenario file or None, paths, extra arguments): the default scenario, every experiment (the
-    snapshots' included), and the crowd from the market's history (Brownian, given bars, renewal during the
-    path)."""
+    """(name, scenario file or None, paths, extra arguments): the default scenario (its crowd from a Brownian
+    history), every experiment (the history events' crowds from their bars, the grid crowd of
+    experiments/grid_crowd.toml, the snapshots'), and the history's opening flow renewed during the path."""
     out = [("default", None, 300, ["--save-trajectories", "3"])]
     experiments = [sorted((ROOT / d).glob("*.toml")) for d in ("experiments", "experiments/history", "experiments/snapshot")]
     for f in sum(experiments, []):
         out.append((f.stem, f, 150, ["--save-trajectories", "2"]))
-    history = ["--set", "history.enabled=true", "--save-trajectories", "2"]
-    out.append(("default_history", None, 150, history))
-    out.append(("2023-08-17_spacex_bars", ROOT / "experiments/history/2023-08-17_spacex.toml", 100, history))
-    out.append(("default_history_renewal", None, 60, history + ["--set", "history.renewal=true"]))
+    out.append(("default_history_renewal", None, 60, ["--set", "history.renewal=true", "--save-trajectories", "2"]))
     return out
 
 
