@@ -79,12 +79,19 @@ TEST_CASE("liquidation_map: a hand-made crowd's bins, curves, depth and cliffs a
     CHECK(map.cliff_down.price == 82.0);
     CHECK(near(map.cliff_down.forced, 205));
     CHECK(near(map.cliff_down.depth, 180));
-    // A rise: 26 at 4% (40), then both cohorts at 120 together: 326 > 200 at 20%.
+    // Its reach: the next cohort (55, 45% away) lies past where the depth catches up, 1000 m = 205.
+    CHECK(near(map.cliff_down.reach, 0.205));
+    CHECK(near(map.cliff_down.reach_price, 79.5));
+    CHECK(near(map.cliff_down.reach_forced, 205));
+    // A rise: 26 at 4% (40), then both cohorts at 120 together: 326 > 200 at 20%; it runs to 32.6%.
     CHECK(map.cliff_up.found);
     CHECK(near(map.cliff_up.move, 0.2));
     CHECK(map.cliff_up.price == 120.0);
     CHECK(near(map.cliff_up.forced, 326));
     CHECK(near(map.cliff_up.depth, 200));
+    CHECK(near(map.cliff_up.reach, 0.326));
+    CHECK(near(map.cliff_up.reach_price, 132.6));
+    CHECK(near(map.cliff_up.reach_forced, 326));
 
     // Totals: what lies outside the bins and what never enters the map.
     CHECK(near(map.longs.open_interest, 9.4 * 100));
@@ -253,6 +260,28 @@ TEST_CASE("liquidation_map: a map refuses a bad reference price, range or bin co
     CHECK_THROWS_AS(liquidation_map(pop, 0.0, {50.0, 150.0, 10}, kLinearBook), InputError);
     CHECK_THROWS_AS(liquidation_map(pop, nan, {50.0, 150.0, 10}, kLinearBook), InputError);
     CHECK_THROWS_AS(BookDepth::power_law(0.0, 2.0), InputError);
+}
+
+TEST_CASE("liquidation_map: a cliff's reach runs through the cohorts it liquidates, up to the book's end",
+          "[liquidation_map]") {
+    // On D(m) = 1000 m: 300 at 20% (depth 200: the cliff), 200 at 25% (250 < 300: inside the zone, F = 500),
+    // nothing more: the move runs until the depth reaches 500, at 50%.
+    Population pop;
+    pop.longs = {cohort(80, 3.75), cohort(75, 200.0 / 75)};
+    const LiquidationMap map = liquidation_map(pop, 100.0, {1.0, 200.0, 10}, kLinearBook);
+    CHECK(near(map.cliff_down.move, 0.2));
+    CHECK(near(map.cliff_down.forced, 300));
+    CHECK(near(map.cliff_down.reach, 0.5));
+    CHECK(near(map.cliff_down.reach_price, 50));
+    CHECK(near(map.cliff_down.reach_forced, 500));
+    // More than the book holds within its deepest displacement (950 at 95%): the reach stops there.
+    pop.longs = {cohort(80, 25.0)};
+    const LiquidationMap deep = liquidation_map(pop, 100.0, {1.0, 200.0, 10}, kLinearBook);
+    CHECK(near(deep.cliff_down.reach, kMaxBookDisplacement));
+    CHECK(near(deep.cliff_down.reach_forced, 2000));
+    // No cliff, no reach.
+    CHECK(!map.cliff_up.found);
+    CHECK(std::isnan(map.cliff_up.reach));
 }
 
 TEST_CASE("liquidation_map: a scenario path's map is that of the crowd and book it starts with",

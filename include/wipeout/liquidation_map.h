@@ -73,6 +73,9 @@ struct LiquidationMapBin {
 /// Where the cumulative forced flow of one side first exceeds the depth within the move: the smallest move m
 /// (within the map's range) with F(m) > D(m), F(m) the notional of the side's cohorts whose liquidation price
 /// a move of m reaches. F steps up at cohorts' prices and D grows continuously, so m is a cohort's move.
+/// Past it the forced flow feeds the move, up to its reach: the smallest move beyond m at which the depth has
+/// caught up with what the move has liquidated, D(reach) = F(reach). A crowd dense at P0 on a square-root book
+/// (D ~ m^2 against F ~ m) has its cliff at once, a hair from P0; its reach says how far a nudge runs.
 struct LiquidationCliff {
     static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
     bool found = false;     ///< false: none within the range (the numbers NaN)
@@ -80,6 +83,11 @@ struct LiquidationCliff {
     double price = kNone;   ///< P0 (1 -/+ move): the liquidation price of the cohort where F crosses D
     double forced = kNone;  ///< F(move): the cumulative forced notional there
     double depth = kNone;   ///< D(move)
+    /// Where D catches up with F again (the range's cohorts counted, those past its far end not: a lower bound
+    /// when the reach is past the range); at most the book's deepest displacement.
+    double reach = kNone;
+    double reach_price = kNone;   ///< P0 (1 -/+ reach)
+    double reach_forced = kNone;  ///< F(reach) = D(reach): what the move liquidates on its own
 };
 
 /// One side's totals.

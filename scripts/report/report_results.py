@@ -588,9 +588,13 @@ class ResultsReport:
         columns = ("price", "long_liquidated", "short_liquidated", "long_cumulative", "short_cumulative")
         self.files["tables/liquidation_map.csv"] = csv_text(
             columns, [[float(m[c][i]) for c in columns] for i in range(len(m["price"]))])
+        def attr(name):  # the reach is absent from files written before it
+            return float(m[name]) if name in m else float("nan")
         cliffs = {key: {"found": bool(np.isfinite(m[f"{key}_move"])), "move": float(m[f"{key}_move"]),
                         "price": float(m[f"{key}_price"]), "forced": float(m[f"{key}_forced"]),
-                        "depth": float(m[f"{key}_depth"])} for key in ("cliff_down", "cliff_up")}
+                        "depth": float(m[f"{key}_depth"]), "reach": attr(f"{key}_reach"),
+                        "reach_price": attr(f"{key}_reach_price"), "reach_forced": attr(f"{key}_reach_forced")}
+                  for key in ("cliff_down", "cliff_up")}
         self.files["figures/liquidation_map.png"] = figures.liquidation_map({
             "p0": p0, "price": m["price"], "width": width, "long": m["long_liquidated"],
             "short": m["short_liquidated"], "long_cum": m["long_cumulative"], "short_cum": m["short_cumulative"],
@@ -605,9 +609,12 @@ class ResultsReport:
             if not c["found"]:
                 reach = (1 - float(m["range_low"]) / p0) if down else (float(m["range_high"]) / p0 - 1)
                 return f"none within {'−' if down else '+'}{percent(max(reach, 0.0))}"
+            reach = (f"; it feeds the move to {'−' if down else '+'}{percent(c['reach'])} "
+                     f"(price {price_text(c['reach_price'])}), {quote(c['reach_forced'])} forced"
+                     if np.isfinite(c["reach"]) else "")
             return value_with_ci(f"{'−' if down else '+'}{percent(c['move'])} (price {price_text(c['price'])})",
                                  f"{quote(c['forced'])} forced &gt; {quote(c['depth'])} "
-                                 f"{'bids' if down else 'asks'} within the move")
+                                 f"{'bids' if down else 'asks'} within the move{reach}")
         never = int(m["long_never_cohorts"]) + int(m["short_never_cohorts"])
         rows = [
             ["Open interest (quote at P0)", quote(m["long_open_interest"]), quote(m["short_open_interest"])],
@@ -626,7 +633,8 @@ class ResultsReport:
                    f"(red) below P0, shorts (green) above: the forced selling or buying that hits the book when the "
                    f"price gets there. Bottom, log scale: the same notional cumulated from P0 outward against the "
                    f"book's depth resting within the same move (dashed); a dashed vertical marks a cliff, the "
-                   f"smallest move at which the forced flow exceeds the depth. Data: "
+                   f"smallest move at which the forced flow exceeds the depth (it feeds the move until the depth "
+                   f"catches up, its reach). Data: "
                    f"<code>tables/liquidation_map.csv</code>.")
         return (head +
                 "<p>Where the crowd's liquidation prices lie before anything happens, the map market-data vendors "

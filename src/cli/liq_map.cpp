@@ -107,8 +107,11 @@ std::string csv_text(const LiquidationMap& map) {
 }
 
 std::string cliff_json(const LiquidationCliff& c) {
-    return fmt::format("{{\"found\": {}, \"move\": {}, \"price\": {}, \"forced\": {}, \"depth\": {}}}",
-                       c.found ? "true" : "false", num(c.move), num(c.price), num(c.forced), num(c.depth));
+    return fmt::format(
+        "{{\"found\": {}, \"move\": {}, \"price\": {}, \"forced\": {}, \"depth\": {}, \"reach\": {}, "
+        "\"reach_price\": {}, \"reach_forced\": {}}}",
+        c.found ? "true" : "false", num(c.move), num(c.price), num(c.forced), num(c.depth), num(c.reach),
+        num(c.reach_price), num(c.reach_forced));
 }
 
 std::string side_json(const LiquidationMapSide& s) {
@@ -159,9 +162,12 @@ std::string cliff_text(const LiquidationCliff& c, bool down, const LiquidationMa
                            down ? "-" : "+", 100 * reach, down ? "sales of longs" : "buys of shorts",
                            down ? "bid" : "ask");
     }
-    return fmt::format("{}{:.4g}% (price {:.8g}): forced {} {} > {} depth {} within the move",
-                       down ? "-" : "+", 100 * c.move, c.price, down ? "selling" : "buying", amount(c.forced),
-                       down ? "bid" : "ask", amount(c.depth));
+    return fmt::format(
+        "{}{:.4g}% (price {:.8g}): forced {} {} > {} depth {} within the move; it feeds the move to {}{:.4g}% "
+        "(price {:.8g}), {} forced",
+        down ? "-" : "+", 100 * c.move, c.price, down ? "selling" : "buying", amount(c.forced),
+        down ? "bid" : "ask", amount(c.depth), down ? "-" : "+", 100 * c.reach, c.reach_price,
+        amount(c.reach_forced));
 }
 
 std::string table_text(const CrowdLiquidationMap& m, const Scenario& scenario) {

@@ -29,20 +29,34 @@ struct Trigger {
     double notional;
 };
 
+/// The move in (lo, hi] at which D reaches `forced`, given D(lo) < forced <= D(hi): D is non-decreasing, so
+/// bisection, to the last bit.
+double depth_reaches(const BookDepth& depth, bool down, double forced, double lo, double hi) {
+    for (int i = 0; i < 200; ++i) {
+        const double mid = 0.5 * (lo + hi);
+        if (!(mid > lo && mid < hi)) break;
+        (depth.within(down, mid) >= forced ? hi : lo) = mid;
+    }
+    return hi;
+}
+
 /// The first point at which cumulative forced notional exceeds the depth: the triggers in the order a move
 /// from P0 reaches them, each group of equal prices added whole before the test. D is non-decreasing in the
-/// move, so a depth already above F at a smaller move rules F out; only a new high of F needs D.
+/// move, so a depth already above F at a smaller move rules F out; only a new high of F needs D. Then the
+/// reach: F is constant between groups, so the zone where F > D ends in the first gap where D reaches F.
 LiquidationCliff find_cliff(std::vector<Trigger>& triggers, double p0, bool down, const BookDepth& depth) {
     std::sort(triggers.begin(), triggers.end(), [down](const Trigger& a, const Trigger& b) {
         return down ? a.price > b.price : a.price < b.price;
     });
     LiquidationCliff c;
+    const auto move_of = [&](double price) { return down ? 1.0 - price / p0 : price / p0 - 1.0; };
     double forced = 0, known_depth = 0;
-    for (std::size_t i = 0; i < triggers.size();) {
+    std::size_t i = 0;
+    while (i < triggers.size() && !c.found) {
         const double price = triggers[i].price;
         for (; i < triggers.size() && triggers[i].price == price; ++i) forced += triggers[i].notional;
         if (!(forced > known_depth)) continue;
-        const double move = down ? 1.0 - price / p0 : price / p0 - 1.0;
+        const double move = move_of(price);
         const double d = depth.within(down, move);
         if (forced > d) {
             c.found = true;
@@ -50,10 +64,26 @@ LiquidationCliff find_cliff(std::vector<Trigger>& triggers, double p0, bool down
             c.price = price;
             c.forced = forced;
             c.depth = d;
-            return c;
         }
         known_depth = d;
     }
+    if (!c.found) return c;
+    double from = c.move;  // F(from) > D(from)
+    double reach = kMaxBookDisplacement;
+    while (true) {
+        const double next = i < triggers.size() ? move_of(triggers[i].price) : kMaxBookDisplacement;
+        if (depth.within(down, next) >= forced) {
+            reach = depth_reaches(depth, down, forced, from, next);
+            break;
+        }
+        if (i == triggers.size()) break;  // past the book's deepest displacement: unlimited depth from there
+        const double price = triggers[i].price;
+        for (; i < triggers.size() && triggers[i].price == price; ++i) forced += triggers[i].notional;
+        from = next;
+    }
+    c.reach = reach;
+    c.reach_price = p0 * (down ? 1.0 - reach : 1.0 + reach);
+    c.reach_forced = forced;
     return c;
 }
 
@@ -301,6 +331,9 @@ void write_liquidation_map(const h5::File& file, const CrowdLiquidationMap& m) {
         g.set_attribute(prefix + "_price", c->price);
         g.set_attribute(prefix + "_forced", c->forced);
         g.set_attribute(prefix + "_depth", c->depth);
+        g.set_attribute(prefix + "_reach", c->reach);
+        g.set_attribute(prefix + "_reach_price", c->reach_price);
+        g.set_attribute(prefix + "_reach_forced", c->reach_forced);
     }
     for (const auto& [name, s] : {std::pair{"long", &map.longs}, std::pair{"short", &map.shorts}}) {
         const std::string prefix(name);

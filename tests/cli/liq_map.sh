@@ -56,6 +56,9 @@ assert L["never_cohorts"] > 0 and L["never_open_interest"] > 0  # 1x longs, left
 for key in ("cliff_down", "cliff_up"):
     c = j[key]
     assert (c["found"] and c["forced"] > c["depth"]) or (not c["found"] and c["move"] is None), c
+    # Its reach: beyond the cliff, where the depth has caught up (none without a cliff).
+    assert (c["found"] and c["move"] < c["reach"] <= 0.95 and c["reach_forced"] >= c["forced"]) or (
+        not c["found"] and c["reach"] is None), c
 EOF
 
 # A crowd that outruns its book (the weekend experiment): the cliff, exactly where F first exceeds D.
@@ -148,6 +151,7 @@ for side, key in (("long", "longs"), ("short", "shorts")):
 for key in ("cliff_down", "cliff_up"):
     c = j[key]
     assert (np.isnan(a[f"{key}_move"]) and not c["found"]) or a[f"{key}_move"] == c["move"], key
+    assert (np.isnan(a[f"{key}_reach"]) and not c["found"]) or a[f"{key}_reach"] == c["reach"], key
 EOF
 expect_exit 0 "$WIPEOUT" report r.h5 -q
 [[ -s r_report/figures/liquidation_map.png && -s r_report/tables/liquidation_map.csv ]] || fail "no map in the report"
