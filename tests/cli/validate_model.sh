@@ -26,3 +26,7 @@ expect_exit 0 $PY "$script" --wipeout "$WIPEOUT" "${small[@]}" --report-only
 expect_grep '^PASS +era Jan 2020-Apr 2021: 6%-8% median long liquidations / OI' "$tmp/out"
 expect_grep '^PASS +era Jan 2020-Apr 2021: 8%-12% median long liquidations / OI' "$tmp/out"
 expect_grep '^[0-9]+ passed, [0-9]+ failed$' "$tmp/out"
+
+# --seed reseeds every run (which criteria sit at their edges); a negative one is refused with one line.
+expect_exit 2 $PY "$script" --wipeout "$WIPEOUT" --seed -1
+expect_grep '^validate_model.py: --seed -1: expected a non-negative integer$' "$tmp/err"
