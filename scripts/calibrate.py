@@ -342,8 +342,13 @@ def calibrate(opts):
     t0 = time.time()
     if opts.start:
         # A local refit: stage 2 alone, around a previous fit's values (calibration.json's "fitted").
-        with open(opts.start) as f:
-            start = json.load(f)["fitted"]
+        try:
+            with open(opts.start) as f:
+                start = json.load(f)["fitted"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            print(f"calibrate.py: --start {opts.start}: not a calibration.json with fitted values ({e})",
+                  file=sys.stderr)
+            sys.exit(2)
         missing = [key for key, *_ in FREE if key not in start]
         if missing:
             print(f"calibrate.py: --start {opts.start}: no fitted value of {', '.join(missing)}", file=sys.stderr)
@@ -398,7 +403,7 @@ def calibrate(opts):
     result = {
         "free_parameters": {k: {"low": lo, "high": hi, "log": log} for k, lo, hi, log in FREE},
         "fitted": fitted,
-        "fixed": [s for s in CROWD_SETS],
+        "fixed": list(CROWD_SETS),
         "loss": loss,
         "loss_terms": terms,
         "stage1_best_loss": float(l1.min()) if len(l1) else None,

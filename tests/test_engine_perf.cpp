@@ -153,10 +153,8 @@ TEST_CASE("the closed-form quote decides at a bracket's edge as the margin modul
                                 // edge price (1 + rel), margin = qty entry / leverage.
                                 const double target = edge / qty * (1.0 + rel);
                                 double entry = (den * target + sign * tier.maint_amount / qty) / (1.0 - sign / leverage);
-                                for (int step = -3; step <= 3; ++step, entry = std::nextafter(entry, 1e300)) {
-                                    if (step == -3) {
-                                        for (int k = 0; k < 3; ++k) entry = std::nextafter(entry, 0.0);
-                                    }
+                                for (int k = 0; k < 3; ++k) entry = std::nextafter(entry, 0.0);
+                                for (int ulp = 0; ulp < 7; ++ulp, entry = std::nextafter(entry, 1e300)) {  // -3 .. +3
                                     if (!(entry > 0)) continue;
                                     const auto want = reference_quote(side, entry, qty, leverage, tiers, fee);
                                     const auto got = fast.quote(side, entry, qty, leverage);

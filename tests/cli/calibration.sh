@@ -57,3 +57,5 @@ expect_exit 2 $PY "$script" --wipeout "$WIPEOUT" --fix book.shape --crowd histor
 expect_grep "^calibrate.py: --fix 'book.shape': expected KEY=NUMBER$" "$tmp/err"
 expect_exit 2 $PY "$script" --wipeout "$WIPEOUT" "${tiny[@]}" --start "$tmp/fix/calibration.json" --out "$tmp/start2"
 expect_grep '^calibrate.py: --start .*: no fitted value of book.shape$' "$tmp/err"
+expect_exit 2 $PY "$script" --wipeout "$WIPEOUT" "${tiny[@]}" --start "$tmp/missing.json" --out "$tmp/start3"
+expect_grep '^calibrate.py: --start .*missing.json: not a calibration.json with fitted values' "$tmp/err"
