@@ -301,6 +301,65 @@ TEST_CASE("M11: a permanent shock leaves only a partial recovery", "[engine][M11
     CHECK(out.recovered_end < 0.5);
 }
 
+TEST_CASE("M11: dip buyers on the perp are longs, and a fall that goes on liquidates them", "[engine][M11]") {
+    // buyers.perp_share: the share of the dip-buying flow that buys the perp with the crowd's own leverage
+    // mix. Their longs open at the price they buy at and count as any other position; the buying itself is
+    // the same flow either way.
+    CascadeParams p;
+    p.air_pocket = true;
+    p.shock_size = 0.12;
+    p.fund_to_oi = 1.0;  // no ADL: it alone would tell the crowds apart
+    const PathOutputs spot = checked_run(p, 5, 3);
+    CHECK(spot.dip_long_notional == 0);
+    p.buyer_perp_share = 1.0;
+    const PathOutputs perp = checked_run(p, 5, 3);
+    CHECK(perp.dip_long_notional > 0);
+    // The legs after the first liquidate them, and their forced sales deepen the fall.
+    CHECK(perp.liquidated_long_count > spot.liquidated_long_count);
+    CHECK(perp.liquidated_long_notional > spot.liquidated_long_notional);
+    CHECK(perp.max_drawdown > spot.max_drawdown);
+    // Half on the perp: fewer opened than all of them would.
+    p.buyer_perp_share = 0.5;
+    CHECK(checked_run(p, 5, 3).dip_long_notional < perp.dip_long_notional);
+    // A crowd of 1x longs opens 1x longs, which no fall liquidates: the path is the spot buyers' to the bit.
+    p.leverage_median = 1.0;
+    p.leverage_sigma = 0.0;
+    p.buyer_perp_share = 0.0;
+    const PathOutputs unlevered_spot = checked_run(p, 5, 3);
+    p.buyer_perp_share = 1.0;
+    const PathOutputs unlevered = checked_run(p, 5, 3);
+    CHECK(unlevered.dip_long_notional > 0);
+    CHECK(unlevered.liquidated_long_notional == 0);
+    CHECK(unlevered.max_drawdown == unlevered_spot.max_drawdown);
+    CHECK(unlevered.final_price == unlevered_spot.final_price);
+}
+
+TEST_CASE("M11: on explicit cohorts the perp's dip buyers take their leverage mix; with no longs none open",
+          "[engine][M11]") {
+    // A position snapshot has no runs: the mix is its cohorts' notional by leverage level.
+    CascadeParams p;
+    p.shock_size = 0.08;
+    p.buyer_perp_share = 1.0;
+    const double p0 = p.reference_price, d1 = p.depth_1pct;
+    Population pop;
+    for (int i = 1; i <= 40; ++i) {  // 25x longs, liquidation prices 1-8% below P0
+        pop.longs.push_back(long_cohort(p0, p0 * (1 - 0.002 * i), 0.5 * d1, 25.0));
+        pop.long_oi += 0.5 * d1;
+    }
+    CascadeEngine engine(TierTable::btc_default(), EngineOptions{true});
+    const PathOutputs out = engine.run(p, pop, 5, 3);
+    CHECK(out.dip_long_notional > 0);
+    // Shorts only: no long mix to open with, so nothing opens and the path is the spot buyers' to the bit.
+    Population shorts;
+    shorts.shorts.push_back(Cohort{1.5 * p0, p0, d1 / p0, 1.0, 2.0, 0, 0, 0});
+    shorts.short_oi = d1;
+    const PathOutputs none = engine.run(p, shorts, 5, 3);
+    p.buyer_perp_share = 0.0;
+    const PathOutputs spot = engine.run(p, shorts, 5, 3);
+    CHECK(none.dip_long_notional == 0);
+    CHECK(none.max_drawdown == spot.max_drawdown);
+}
+
 TEST_CASE("M12: shorts pile in on the way down and are squeezed on the way up", "[engine][M12]") {
     CascadeParams p;
     p.air_pocket = true;
@@ -361,7 +420,7 @@ TEST_CASE("max_rise is the highest traded price over P0, and the squeeze's peak 
 // ---------------------------------------------------------------- invariants on every path
 
 TEST_CASE("invariants hold on every path of varied scenarios", "[engine][invariants]") {
-    std::vector<CascadeParams> scenarios(9);
+    std::vector<CascadeParams> scenarios(10);
     scenarios[1].air_pocket = true;
     scenarios[1].shock_size = 0.12;
     scenarios[2].fund_to_oi = 1e-5;  // ADL-heavy
@@ -389,6 +448,9 @@ TEST_CASE("invariants hold on every path of varied scenarios", "[engine][invaria
     scenarios[8].short_intensity_per_s = 0.05;  // a squeeze: ADL of longs too, whose scores have a valley
     scenarios[8].buyer_intensity_per_s = 0.2;
     scenarios[8].horizon_s = 1800;  // the squeeze is over by then
+    // And dip buyers on the perp: longs opened in the fall, in ADL's queue at the top.
+    scenarios[9] = scenarios[8];
+    scenarios[9].buyer_perp_share = 1.0;
     double adl_rounds = 0;
     CascadeEngine engine(TierTable::btc_default(), EngineOptions{true});
     for (std::size_t s = 0; s < scenarios.size(); ++s) {

@@ -108,6 +108,7 @@ struct CascadeParams {
     double buyer_intensity_per_s = 0.02;      ///< buy flow per second, in d1 per 1% of discount to V
     double buyer_reservation = 0.005;         ///< discount to V below which they do not buy
     double buyer_flush_flow = 0.01;           ///< liquidation flow (d1 per s) that halves their intensity
+    double buyer_perp_share = 0.0;            ///< share of their flow that buys the perp: new longs (0: all spot)
 
     // ---- M12 opportunistic shorts ----
     bool shorts_enabled = true;

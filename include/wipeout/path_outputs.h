@@ -38,6 +38,7 @@ struct PathOutputs {
     double cascade_duration_s = 0;      ///< between 5% and 95% of the liquidated notional
     double max_backlog = 0;             ///< largest liquidation backlog (notional)
     double opportunistic_short_notional = 0;  ///< M12 shorts opened during the fall
+    double dip_long_notional = 0;             ///< M11 dip buyers' longs opened on the perp
     // losses
     double trader_margin_lost = 0;
     double trader_margin_lost_long = 0;

@@ -39,6 +39,7 @@ struct Cohort {
 };
 
 inline constexpr std::uint16_t kOpportunistic = 1;  ///< an M12 short opened during the fall
+inline constexpr std::uint16_t kGrouped = 2;        ///< in a pool slot of a group ADL bounds (never reused)
 
 /// The cohorts of one (leverage, size) pair on one side.
 struct CohortRun {

@@ -1,13 +1,17 @@
 #include "crowd.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
+#include <map>
 
 namespace wipeout::engine {
 
 Crowd::Crowd(const Population& population, Buffers& buffers, std::uint64_t population_version,
              double reference_price, double short_position_notional)
     : pop_(population),
+      buffers_(buffers),
+      version_(population_version),
       longs_(buffers.longs),
       shorts_(buffers.shorts),
       short_position_notional_(short_position_notional) {
@@ -17,27 +21,88 @@ Crowd::Crowd(const Population& population, Buffers& buffers, std::uint64_t popul
     buffers.version = population_version;
 }
 
-void Crowd::set_renewal(Side side, double notional_per_s) {
-    Renewal& r = renewal_[side == Side::Long ? 0 : 1];
-    r.levels.clear();
-    // Runs come by leverage level, then size class: one level per leverage, its heaviest class's bracket.
-    double total = 0, level_weight = 0, best = -1;
-    for (const CohortRun& k : runs(side)) {
-        total += k.weight;
-        if (r.levels.empty() || k.leverage != r.levels.back().leverage) {
-            if (!r.levels.empty()) r.levels.back().share = level_weight;
-            r.levels.push_back({k.ratio, k.leverage, k.position_notional, 0, k.tier, k.size_class});
+namespace {
+
+/// The runs' leverage levels, each with its heaviest size class's bracket, weighted as the runs are (the
+/// opening flow's mix). Runs come by leverage level, then size class. A size class its bracket caps (the
+/// largest positions, at the bracket's maximum leverage) comes back level after level as the same position:
+/// one level for all of it, so a band files each position once.
+std::vector<Renewal::Level> run_levels(const std::vector<CohortRun>& runs) {
+    std::vector<Renewal::Level> levels;
+    double level_weight = 0, best = -1;
+    for (const CohortRun& k : runs) {
+        if (levels.empty() || k.leverage != levels.back().leverage) {
+            if (!levels.empty()) levels.back().share = level_weight;
+            levels.push_back({k.ratio, k.leverage, k.position_notional, 0, k.tier, k.size_class});
             level_weight = 0;
             best = -1;
         }
         level_weight += k.weight;
         if (k.weight > best) {
             best = k.weight;
-            r.levels.back() = {k.ratio, k.leverage, k.position_notional, 0, k.tier, k.size_class};
+            levels.back() = {k.ratio, k.leverage, k.position_notional, 0, k.tier, k.size_class};
         }
     }
-    if (!r.levels.empty()) r.levels.back().share = level_weight;
-    for (auto& l : r.levels) l.share /= total;
+    if (!levels.empty()) levels.back().share = level_weight;
+    std::size_t kept = 0;
+    double highest = 0;
+    for (const Renewal::Level& l : levels) {
+        Renewal::Level* same = nullptr;
+        if (l.leverage <= highest) {  // only a capped class repeats an earlier level's leverage
+            for (std::size_t i = 0; i < kept && same == nullptr; ++i) {
+                const Renewal::Level& m = levels[i];
+                if (m.leverage == l.leverage && m.ratio == l.ratio && m.tier == l.tier &&
+                    m.size_class == l.size_class)
+                    same = &levels[i];
+            }
+        }
+        highest = std::max(highest, l.leverage);
+        if (same != nullptr) {
+            same->share += l.share;
+        } else {
+            levels[kept++] = l;
+        }
+    }
+    levels.resize(kept);
+    return levels;
+}
+
+/// Explicit cohorts' (a position snapshot's) notional by leverage level, levels a factor kLevelRatio wide,
+/// each with its heaviest cohort's bracket.
+std::vector<Renewal::Level> cohort_levels(const std::vector<Cohort>& cohorts) {
+    std::map<int, std::pair<double, const Cohort*>> by_level;  // level -> (notional, heaviest cohort)
+    for (const Cohort& c : cohorts) {
+        if (!(c.qty > 0)) continue;
+        auto& [notional, heaviest] =
+            by_level[static_cast<int>(std::floor(std::log(c.leverage) / std::log(Renewal::kLevelRatio)))];
+        notional += c.qty * c.entry;
+        if (heaviest == nullptr || c.qty * c.entry > heaviest->qty * heaviest->entry) heaviest = &c;
+    }
+    std::vector<Renewal::Level> levels;
+    for (const auto& [level, at] : by_level) {
+        const Cohort& c = *at.second;
+        levels.push_back({c.liquidation_price / c.entry, c.leverage, c.position_qty * c.entry, at.first,
+                          c.tier, c.size_class});
+    }
+    return levels;
+}
+
+}  // namespace
+
+void Crowd::set_renewal(Side side, double notional_per_s) {
+    const std::size_t s = side == Side::Long ? 0 : 1;
+    Renewal& r = renewal_[s];
+    // The mix depends on the population alone: a snapshot's (a million cohorts) is built once per run.
+    auto& [levels, version] = buffers_.renewal_levels[s];
+    if (version_ == 0 || version != version_) {
+        levels = runs(side).empty() ? cohort_levels(side == Side::Long ? pop_.longs : pop_.shorts)
+                                    : run_levels(runs(side));
+        double total = 0;
+        for (const auto& l : levels) total += l.share;
+        for (auto& l : levels) l.share /= total;
+        version = version_;
+    }
+    r.levels = levels;
     r.notional_per_s = notional_per_s;
     r.highest_ratio = 0;
     r.lowest_ratio = std::numeric_limits<double>::infinity();
@@ -51,14 +116,16 @@ void Crowd::file_renewal(Side side) {
     Renewal& r = renewal_[side == Side::Long ? 0 : 1];
     if (!(r.qty > 0)) return;
     const double entry = r.entry_value / r.qty;
-    for (const auto& l : r.levels) {
-        const Cohort c{entry * l.ratio, entry,      r.qty * l.share, l.position_notional / entry,
-                       l.leverage,      l.size_class, l.tier,         0};
-        if (side == Side::Long) {
-            file<Side::Long>(c);
-        } else {
-            file<Side::Short>(c);
-        }
+    band_.clear();
+    for (const auto& l : r.levels)
+        band_.push_back({entry * l.ratio, entry, r.qty * l.share, l.position_notional / entry, l.leverage,
+                         l.size_class, l.tier, 0});
+    // One entry, one group: ADL bounds it by its highest leverage instead of scoring every level each round.
+    if (side == Side::Long) {
+        longs_.add_group(band_, [](const Cohort& c) { return trigger_key<Side::Long>(c.liquidation_price); });
+    } else {
+        shorts_.add_group(band_,
+                          [](const Cohort& c) { return trigger_key<Side::Short>(c.liquidation_price); });
     }
     r.qty = r.entry_value = 0;
 }
@@ -75,6 +142,7 @@ void Crowd::init(Side side, bool reuse, double reference_price) {
         b.next.assign(b.initial.next.begin(), b.initial.next.end());
         b.pool.assign(b.initial.pool.begin(), b.initial.pool.end());
         b.queue.restore(b.initial.queue);
+        b.groups.resize(b.fixed_groups);  // the bands the path before filed are gone with its pool
         return;
     }
     b.runs = static_cast<std::uint32_t>(rs.size());
@@ -102,6 +170,7 @@ void Crowd::init(Side side, bool reuse, double reference_price) {
         }
         b.groups.push_back(g);
     }
+    b.fixed_groups = b.groups.size();
     b.initial.next.assign(b.next.begin(), b.next.end());
     b.initial.pool.assign(b.pool.begin(), b.pool.end());
     b.queue.save(b.initial.queue, rs.size() + cohorts.size());

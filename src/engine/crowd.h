@@ -3,6 +3,7 @@
 // them. The grid's cohorts are never materialized: each (leverage, size) run keeps a frontier (its next entry
 // level to trigger) filed in the queue; explicit and re-entered cohorts (partial cuts' rests, M12's shorts)
 // live in a pool of slots. ADL (adl.h) takes shares of positions from here.
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -29,7 +30,9 @@ struct SideBook {
     std::uint32_t runs = 0;
     /// Pool slots [0, fixed) hold the population's explicit cohorts (a position snapshot's) and are never
     /// reused, so ADL can bound them by group as it bounds the grid's runs: a group's cohorts keep their
-    /// entries and leverages for the path (only their quantities fall).
+    /// entries and leverages for the path (only their quantities fall). A renewal band's cohorts, filed
+    /// together during the path, are such a group too (groups past fixed_groups, their slots flagged
+    /// kGrouped).
     std::uint32_t fixed = 0;
     struct Group {
         std::uint32_t begin, end;
@@ -37,6 +40,7 @@ struct SideBook {
     };
     static constexpr std::uint32_t kGroupSize = 32;
     std::vector<Group> groups;
+    std::size_t fixed_groups = 0;
     TriggerQueue queue;
     // What the population alone determines, saved after a build: the next path on the same population
     // restores it instead of filing every run again.
@@ -56,25 +60,43 @@ struct SideBook {
             free.pop_back();
             pool[slot] = c;
         }
+        // A grouped cohort's partial-cut rest stands alone.
+        pool[slot].flags &= static_cast<std::uint16_t>(~kGrouped);
         queue.insert(runs + slot, key);
+    }
+    /// Files cohorts that share an entry as one group, in fresh slots (never reused: the group stays put).
+    template <class Cohorts, class Key>
+    void add_group(const Cohorts& cohorts, Key key) {
+        const auto begin = static_cast<std::uint32_t>(pool.size());
+        Group g{begin, begin, 0, 0, 0};
+        for (Cohort c : cohorts) {
+            c.flags |= kGrouped;
+            if (g.end == begin) g.entry_lo = g.entry_hi = c.entry;
+            g.leverage = std::max(g.leverage, c.leverage);
+            pool.push_back(c);
+            queue.insert(runs + g.end++, key(c));
+        }
+        if (g.end > begin) groups.push_back(g);
     }
     /// Removes the cohort in `slot` from the pool and returns it.
     Cohort release(std::uint32_t slot) {
         Cohort c = pool[slot];
         pool[slot].qty = 0;
-        if (slot >= fixed) free.push_back(slot);
+        if (slot >= fixed && !(c.flags & kGrouped)) free.push_back(slot);
         return c;
     }
 };
 
-/// The crowd's renewal during the path (history.renewal): the opening flow that built the crowd goes on at the
-/// price of the moment, split over the leverage levels as it was (each level with its heaviest size class).
-/// While the price stays within kBand of where a band opened, the flow accumulates into one entry; when the price
-/// leaves the band or the band's first liquidation price is crossed, the band becomes one cohort per level, filed
-/// with the others. A band still opening is not yet in ADL's queue: its entry is within kBand of the mark, so it
-/// holds almost no profit to rank.
+/// The crowd's renewal during the path (history.renewal): the opening flow that built the crowd goes on at
+/// the price of the moment, split over the leverage levels as it was (each level with its heaviest size
+/// class). M11's dip buyers on the perp open their longs the same way. While the price stays within kBand of
+/// where a band opened, the flow accumulates into one entry; when the price leaves the band or the band's
+/// first liquidation price is crossed, the band becomes one cohort per level, filed with the others. A band
+/// still opening is not yet in ADL's queue: its entry is within kBand of the mark, so it holds almost no
+/// profit to rank.
 struct Renewal {
     static constexpr double kBand = 0.005;
+    static constexpr double kLevelRatio = 1.2;  // explicit cohorts' leverages: levels this far apart
     struct Level {
         double ratio, leverage, position_notional, share;
         std::uint8_t tier, size_class;
@@ -91,6 +113,8 @@ class Crowd {
     struct Buffers {
         SideBook longs, shorts;
         std::uint64_t version = 0;  // population version the books' saved initial states belong to (0: none)
+        // Per side: the renewal's leverage levels and the population version they belong to (0: none).
+        std::pair<std::vector<Renewal::Level>, std::uint64_t> renewal_levels[2];
     };
 
     /// The path's crowd: `population` at t = 0 (restored from `buffers` when the path before had the same
@@ -114,17 +138,23 @@ class Crowd {
     /// The crowd's renewal (history.renewal): new positions opened at `price` during a step of dt.
     void renew(double dt, double price) {
         for (const Side side : {Side::Long, Side::Short}) {
-            Renewal& r = renewal_[side == Side::Long ? 0 : 1];
-            if (r.levels.empty()) continue;
-            if (r.qty > 0 && std::abs(price - r.anchor) >= Renewal::kBand * r.anchor) file_renewal(side);
-            if (r.qty == 0) r.anchor = price;
+            const Renewal& r = renewal_[side == Side::Long ? 0 : 1];
+            if (r.levels.empty() || r.notional_per_s == 0) continue;
             const double notional = r.notional_per_s * dt;
-            r.qty += notional / price;
-            r.entry_value += notional;
+            join_band(side, notional / price, notional, price);
         }
     }
-    /// Sets up the renewal of one side: `notional_per_s` of new positions split over the leverage levels of the
-    /// population's runs as their weights are.
+    /// M11's dip buyers on the perp: `qty` of new longs at `price`, with the crowd's own leverage mix (the
+    /// traders who built it, buying the dip). They join the long side's renewal band (set_renewal sets its
+    /// levels up). False when the crowd has no longs, hence no mix to open them with: nothing opens.
+    bool open_longs(double qty, double price) {
+        if (renewal_[0].levels.empty()) return false;
+        join_band(Side::Long, qty, qty * price, price);
+        return true;
+    }
+    /// Sets up the renewal of one side: `notional_per_s` of new positions split over the leverage levels of
+    /// the population's runs as their weights are (of its explicit cohorts' notional when it has no runs: a
+    /// position snapshot's, grouped into levels a factor kLevelRatio apart).
     void set_renewal(Side side, double notional_per_s);
 
     /// Hands every position of side S the mark has crossed to `engine`: a grid run's crossed block at once
@@ -178,13 +208,25 @@ class Crowd {
         return r.entry_value / r.qty * (side == Side::Long ? r.highest_ratio : r.lowest_ratio);
     }
     void file_renewal(Side side);
+    /// `qty` of new positions worth `value` at `price` join the side's band; a band the price has left is
+    /// complete and joins the others first.
+    void join_band(Side side, double qty, double value, double price) {
+        Renewal& r = renewal_[side == Side::Long ? 0 : 1];
+        if (r.qty > 0 && std::abs(price - r.anchor) >= Renewal::kBand * r.anchor) file_renewal(side);
+        if (r.qty == 0) r.anchor = price;
+        r.qty += qty;
+        r.entry_value += value;
+    }
 
     const Population& pop_;
+    Buffers& buffers_;
+    std::uint64_t version_;
     SideBook& longs_;
     SideBook& shorts_;
     Cohort open_short_{};  // M12 shorts still accumulating in the current price band (qty 0: none)
     double short_position_notional_;
     std::array<Renewal, 2> renewal_;  // longs, shorts
+    std::vector<Cohort> band_;        // a band's cohorts as it is filed
 };
 
 template <Side S, class Engine>

@@ -18,7 +18,8 @@ ExogenousFlows::ExogenousFlows(const CascadeParams& p, const TierTable& tiers, c
       // The model states the flow rates per 1% of momentum or discount.
       short_flow_per_momentum_(p.short_intensity_per_s * depth.base() * 100.0),
       buyer_flow_per_discount_(p.buyer_intensity_per_s * regime.buyers * depth.base() * 100.0),
-      cascade_share_(p.short_cascade_share) {
+      cascade_share_(p.short_cascade_share),
+      perp_share_(p.buyer_perp_share) {
     // M12's shorts: a position of kShortPositionMultiple smallest sizes at the leverage the scenario asks
     // for, within its bracket's maximum; their liquidation price as a ratio of their entry.
     const double notional = std::min(kShortPositionMultiple * p.size_min, 0.999 * tiers.max_notional());

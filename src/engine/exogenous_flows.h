@@ -1,7 +1,8 @@
 #pragma once
 // The flows that are not forced: M1's transient shock flow (its size from shock.h), M12's opportunistic
 // shorts selling into downward momentum, and M11's dip buyers buying the discount to V beyond their
-// reservation, damped while liquidations flow.
+// reservation, damped while liquidations flow. Two of them open positions: M12's shorts, and the share of
+// M11's buyers who buy the perp with leverage rather than spot.
 #include <algorithm>
 
 #include "crowd.h"
@@ -22,15 +23,22 @@ class ExogenousFlows {
     ExogenousFlows(const CascadeParams& p, const TierTable& tiers, const Regime& regime,
                    const MarketDepth& depth);
 
+    /// The notional (valued at V) of the positions a step's flows opened.
+    struct Opened {
+        double shorts = 0;  // M12
+        double longs = 0;   // M11's buyers on the perp
+    };
+
     /// One step's flows into the book: `shock_flow` is the shock's transient sell notional (at V) in this
-    /// step. Returns the notional of the M12 shorts opened in the step (valued at V), for open_shorts().
-    double trade(const StepDecays& decays, double shock_flow, const MarketMemory& memory,
+    /// step. Returns what they opened: M12's shorts for open_shorts(), M11's longs for Crowd::open_longs().
+    Opened trade(const StepDecays& decays, double shock_flow, const MarketMemory& memory,
                  MarketDepth& depth) {
         const double dt = decays.dt;
         OrderBook& book = depth.book();
         double sell = shock_flow;  // notional valued at V, > 0 sells
+        Opened opened;
         // M12: new shorts sell into downward momentum.
-        double new_shorts = 0;
+        double& new_shorts = opened.shorts;
         if (shorts_enabled_ && short_ratio_ > 1.0) {
             const double momentum = memory.momentum();
             if (momentum > 0) {
@@ -49,12 +57,15 @@ class ExogenousFlows {
                     flush_ / (flush_ + memory.liquidation_flow());  // 1 / (1 + flow / flush)
                 double buy = buyer_flow_per_discount_ * discount * damping * dt;
                 // Never buy past the reservation within one step, whatever dt: keeps long calm steps stable.
-                buy = std::min(buy, book.consumed() - depth.current() * reservation_per_depth_);
-                sell -= std::max(buy, 0.0);
+                buy =
+                    std::max(std::min(buy, book.consumed() - depth.current() * reservation_per_depth_), 0.0);
+                sell -= buy;
+                opened.longs =
+                    perp_share_ * buy;  // those who buy the perp with leverage are long from now on
             }
         }
         if (sell != 0) book.execute(sell);
-        return new_shorts;
+        return opened;
     }
 
     /// M12: the step's new shorts (`notional` at V = `fundamental`) are opened at the step's price `trade`.
@@ -64,17 +75,28 @@ class ExogenousFlows {
         crowd.open_shorts(qty, trade, kShortBand, short_leverage_, short_ratio_);
     }
 
+    /// M11: the step's buyers on the perp (`notional` at V = `fundamental`) are long from the step's price
+    /// `trade`, with the crowd's leverage mix.
+    void open_longs(double notional, double fundamental, double trade, Crowd& crowd) {
+        const double qty = notional / fundamental;
+        if (crowd.open_longs(qty, trade)) dip_long_notional_ += qty * trade;
+    }
+
     /// One M12 short's notional at entry.
     double short_position_notional() const { return short_notional_; }
-    void report(PathOutputs& out) const { out.opportunistic_short_notional = opened_notional_; }
+    void report(PathOutputs& out) const {
+        out.opportunistic_short_notional = opened_notional_;
+        out.dip_long_notional = dip_long_notional_;
+    }
 
   private:
     bool shorts_enabled_, buyers_enabled_;
     double buyer_intensity_, reservation_, flush_, reservation_per_depth_;
     double short_flow_per_momentum_, buyer_flow_per_discount_;  // per unit of momentum or discount
     double cascade_share_;  // M12's new short flow per unit of liquidation flow while the price falls
+    double perp_share_;     // M11's share of buyers on the perp
     double short_ratio_ = 0, short_notional_ = 0, short_leverage_ = 1;  // M12: liquidation price / entry, ...
-    double opened_notional_ = 0;
+    double opened_notional_ = 0, dip_long_notional_ = 0;  // M12's shorts and M11's longs opened, at entry
 };
 
 }  // namespace wipeout::engine

@@ -38,6 +38,9 @@ PathSimulation::PathSimulation(const CascadeParams& p, const TierTable& tiers,
         const double per_s = 1.0 / (p.history_hold_days * 86400.0);
         crowd_.set_renewal(Side::Long, population.long_oi * per_s);
         crowd_.set_renewal(Side::Short, population.short_oi * per_s);
+    } else if (p.buyer_perp_share > 0) {
+        crowd_.set_renewal(Side::Long,
+                           0.0);  // M11's buyers on the perp open longs with the crowd's leverage mix
     }
 }
 
@@ -77,10 +80,11 @@ void PathSimulation::step(double t, double dt) {
     fundamental_.move(t + dt, shock_.permanent_log_move(shock) + forced_log_move_);  // M1 (and M3's permanent impact): V moves
     depth_.update(memory_.stress(), decays);                      // M2-M4: depth and refill
     const double V = fundamental_.value();
-    const double new_shorts = flows_.trade(decays, shock_.sell_flow(shock), memory_, depth_);  // M1, M12, M11
+    const auto opened = flows_.trade(decays, shock_.sell_flow(shock), memory_, depth_);  // M1, M12, M11
     trade_ = book.price(V);
-    if (new_shorts > 0) flows_.open_shorts(new_shorts, V, trade_, crowd_);
+    if (opened.shorts > 0) flows_.open_shorts(opened.shorts, V, trade_, crowd_);
     crowd_.renew(dt, trade_);                                                     // M6 during the path
+    if (opened.longs > 0) flows_.open_longs(opened.longs, V, trade_, crowd_);     // M11's buyers on the perp
     venues_.update(book, V, trade_, decays);                              // M5: venues, index
     engine_.waves(t, dt, V, trade_, venues_, book, crowd_, settlement_);  // M7-M10: mark, cascade
     forced_log_move_ = depth_.permanent_log_move(engine_.step_executed_net_sell());  // V's next move (M3)

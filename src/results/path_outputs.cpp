@@ -39,6 +39,7 @@ const std::array kOutputs = std::to_array<OutputSpec>({
     {"cascade_duration_s", K::Real, Up, "s", "time between 5% and 95% of liquidated notional", &O::cascade_duration_s},
     {"max_backlog", K::Real, Up, "quote", "largest liquidation backlog", &O::max_backlog},
     {"opportunistic_short_notional", K::Real, Up, "quote", "M12 shorts opened into the fall", &O::opportunistic_short_notional},
+    {"dip_long_notional", K::Real, Up, "quote", "M11 dip buyers' longs opened on the perp", &O::dip_long_notional},
     {"trader_margin_lost", K::Real, Up, "quote", "margin lost by liquidated traders", &O::trader_margin_lost},
     {"trader_margin_lost_long", K::Real, Up, "quote", "of which longs", &O::trader_margin_lost_long},
     {"trader_margin_lost_short", K::Real, Up, "quote", "of which shorts", &O::trader_margin_lost_short},

@@ -97,6 +97,7 @@ const std::array kSpecs = std::to_array<ParameterSpec>({
     {"buyers.intensity_per_s", K::Real, kDefaults.buyer_intensity_per_s, 0, 1e3, "d1/s per 1%", "buy flow per 1% of discount to V", REAL(buyer_intensity_per_s)},
     {"buyers.reservation", K::Real, kDefaults.buyer_reservation, 0, 1, "fraction", "discount to V below which they do not buy", REAL(buyer_reservation)},
     {"buyers.flush_flow", K::Real, kDefaults.buyer_flush_flow, 1e-12, kInf, "d1/s", "liquidation flow that halves their intensity", REAL(buyer_flush_flow)},
+    {"buyers.perp_share", K::Real, kDefaults.buyer_perp_share, 0, 1, "fraction", "share of their flow that buys the perp with the crowd's leverage mix: new longs, liquidated if the fall goes on (0: all spot buyers)", REAL(buyer_perp_share)},
     // M12
     {"shorts.enabled", K::Flag, 1, 0, 1, "", "M12 opportunistic shorts on/off", FLAG(shorts_enabled)},
     {"shorts.intensity_per_s", K::Real, kDefaults.short_intensity_per_s, 0, 1e3, "d1/s per 1%", "new short flow per 1% of downward momentum", REAL(short_intensity_per_s)},
