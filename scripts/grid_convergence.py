@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """How coarse the history crowd's grid may be: a scenario run at several entry steps (`history.bin_width`) and
 leverage levels (`positions.leverage_bins`) on the same paths (same seed), each statistic's bias paired against
-the finest grid (the first of each list), and the paths/s of each (docs/calibration.md, "The default since
-issue #13", its grid).
+the finest grid (the first of each list), and the paths/s of each (docs/calibration.md, "The previous
+default (issue #13)", its grid).
 
     /usr/bin/python3 scripts/grid_convergence.py --wipeout build/wipeout [SCENARIO] \
         [--paths 20000] [--widths 0.002,0.004,0.008,0.012,0.016] [--leverage-bins 50,25,16]

@@ -431,7 +431,10 @@ void Adl::check_share(Crowd& crowd, Side side, double qty, double mark, const Ad
     const double rate = done.haircut / total_profit;
     for (const AdlCandidate& c : candidates) {
         const double profit = c.qty * c.profit_per_unit;
-        const bool within = c.haircut >= 0 && c.haircut <= closed * profit * (1 + 1e-12);
+        // Relative, with the floor the other checks have: a round that closes a denormal share of the
+        // positions (matched / total 1e-322) rounds its haircuts at the denormals' coarse steps.
+        const bool within =
+            c.haircut >= 0 && c.haircut <= closed * profit + 1e-12 * std::max(1.0, closed * profit);
         const bool in_proportion =
             design_ != AdlDesign::ProRata || std::abs(c.haircut - rate * profit) <= 1e-12 * rate * profit;
         if (!within || !in_proportion ||
