@@ -10,8 +10,8 @@
 # may move a statistic by before it counts as breaking the calibration. 2,000 paths per scenario.
 # Negative controls: with the liquidation engine switched off the check must fail; with the previous,
 # crash-only calibration (book.shape 1.64, resilience 7.8e-4/s, evaporation 33.5, buyers 0.006, shorts
-# 0.0034, clearance 0.01) the routine-day control and the default scenario must fail on the liquidated
-# share of OI and on P(fund_depleted).
+# 0.0034, clearance 0.01, its dip buyers all on spot) the routine-day control and the default scenario must
+# fail on the liquidated share of OI and on P(fund_depleted).
 source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 : "${WIPEOUT_SOURCE_DIR:?WIPEOUT_SOURCE_DIR must point at the source tree}"
@@ -29,15 +29,18 @@ expect_grep 'calibration broken: .*liquidated' "$tmp/err"
 
 expect_exit 1 $PY "$script" --wipeout "$WIPEOUT" --check --out "$tmp/crash_only" \
   --set book.shape=1.64 --set book.resilience_per_s=0.000777 --set evaporation.rate.median=33.5 \
-  --set buyers.intensity_per_s=0.00606 --set shorts.intensity_per_s=0.00338 --set positions.clearance=0.01
+  --set buyers.intensity_per_s=0.00606 --set shorts.intensity_per_s=0.00338 --set positions.clearance=0.01 \
+  --set buyers.perp_share=0
 expect_grep '^FAIL +default_scenario +oi_fraction' "$tmp/out"
 expect_grep '^FAIL +default_scenario +fund_depleted' "$tmp/out"
 expect_grep '^FAIL +control_routine_day +fund_depleted' "$tmp/out"
 
 # --fix holds a parameter (a free one leaves the fit, its value reaches every run) and --start refits around a
 # previous fit (stage 2 alone); both refuse bad input with one line and exit 2. A fit this small measures
-# nothing: it checks the plumbing.
-tiny=(--crowd history --points 2 --refine-points 2 --paths 8 --response-paths 40 --final-paths 16 --top 1)
+# nothing: it checks the plumbing (the perp's dip buyers held at 0: a hypercube corner of them with a short hold
+# and a wide leverage spread runs for minutes).
+tiny=(--crowd history --points 2 --refine-points 2 --paths 8 --response-paths 40 --final-paths 16 --top 1
+      --fix buyers.perp_share=0)
 expect_exit 0 $PY "$script" --wipeout "$WIPEOUT" "${tiny[@]}" --fix book.shape=2 --out "$tmp/fix"
 $PY - "$tmp/fix/calibration.json" <<'PYEOF' || fail "--fix: $(cat "$tmp/fix/calibration.json")"
 import json, sys
