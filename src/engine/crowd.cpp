@@ -116,16 +116,16 @@ void Crowd::file_renewal(Side side) {
     Renewal& r = renewal_[side == Side::Long ? 0 : 1];
     if (!(r.qty > 0)) return;
     const double entry = r.entry_value / r.qty;
-    band_.clear();
-    for (const auto& l : r.levels)
-        band_.push_back({entry * l.ratio, entry, r.qty * l.share, l.position_notional / entry, l.leverage,
-                         l.size_class, l.tier, 0});
+    const auto cohort = [&](std::size_t i) {
+        const Renewal::Level& l = r.levels[i];
+        return Cohort{entry * l.ratio, entry,        r.qty * l.share, l.position_notional / entry,
+                      l.leverage,      l.size_class, l.tier,          0};
+    };
     // One entry, one group: ADL bounds it by its highest leverage instead of scoring every level each round.
     if (side == Side::Long) {
-        longs_.add_group(band_, [](const Cohort& c) { return trigger_key<Side::Long>(c.liquidation_price); });
+        longs_.add_group<Side::Long>(r.levels.size(), cohort);
     } else {
-        shorts_.add_group(band_,
-                          [](const Cohort& c) { return trigger_key<Side::Short>(c.liquidation_price); });
+        shorts_.add_group<Side::Short>(r.levels.size(), cohort);
     }
     r.qty = r.entry_value = 0;
 }

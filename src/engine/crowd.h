@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -64,17 +65,19 @@ struct SideBook {
         pool[slot].flags &= static_cast<std::uint16_t>(~kGrouped);
         queue.insert(runs + slot, key);
     }
-    /// Files cohorts that share an entry as one group, in fresh slots (never reused: the group stays put).
-    template <class Cohorts, class Key>
-    void add_group(const Cohorts& cohorts, Key key) {
+    /// Files `n` cohorts that share an entry, make(0) .. make(n - 1), as one group on side S, in fresh slots
+    /// (never reused: the group stays put).
+    template <Side S, class Make>
+    void add_group(std::size_t n, Make make) {
         const auto begin = static_cast<std::uint32_t>(pool.size());
         Group g{begin, begin, 0, 0, 0};
-        for (Cohort c : cohorts) {
+        for (std::size_t i = 0; i < n; ++i) {
+            Cohort c = make(i);
             c.flags |= kGrouped;
-            if (g.end == begin) g.entry_lo = g.entry_hi = c.entry;
+            if (i == 0) g.entry_lo = g.entry_hi = c.entry;
             g.leverage = std::max(g.leverage, c.leverage);
             pool.push_back(c);
-            queue.insert(runs + g.end++, key(c));
+            queue.insert(runs + g.end++, trigger_key<S>(c.liquidation_price));
         }
         if (g.end > begin) groups.push_back(g);
     }
@@ -101,7 +104,7 @@ struct Renewal {
         double ratio, leverage, position_notional, share;
         std::uint8_t tier, size_class;
     };
-    std::vector<Level> levels;  // empty: no renewal on this side
+    std::span<const Level> levels;  // the crowd's (in its buffers); empty: no renewal on this side
     double notional_per_s = 0;
     double highest_ratio = 0, lowest_ratio = 0;  // the levels' extremes: the band's first liquidation price
     double anchor = 0, qty = 0, entry_value = 0;  // the band now opening
@@ -226,7 +229,6 @@ class Crowd {
     Cohort open_short_{};  // M12 shorts still accumulating in the current price band (qty 0: none)
     double short_position_notional_;
     std::array<Renewal, 2> renewal_;  // longs, shorts
-    std::vector<Cohort> band_;        // a band's cohorts as it is filed
 };
 
 template <Side S, class Engine>

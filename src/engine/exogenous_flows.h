@@ -57,11 +57,9 @@ class ExogenousFlows {
                     flush_ / (flush_ + memory.liquidation_flow());  // 1 / (1 + flow / flush)
                 double buy = buyer_flow_per_discount_ * discount * damping * dt;
                 // Never buy past the reservation within one step, whatever dt: keeps long calm steps stable.
-                buy =
-                    std::max(std::min(buy, book.consumed() - depth.current() * reservation_per_depth_), 0.0);
+                buy = std::max(std::min(buy, book.consumed() - depth.current() * reservation_per_depth_), 0.0);
                 sell -= buy;
-                opened.longs =
-                    perp_share_ * buy;  // those who buy the perp with leverage are long from now on
+                opened.longs = perp_share_ * buy;  // those who buy the perp with leverage: long from now on
             }
         }
         if (sell != 0) book.execute(sell);

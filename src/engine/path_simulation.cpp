@@ -38,9 +38,8 @@ PathSimulation::PathSimulation(const CascadeParams& p, const TierTable& tiers,
         const double per_s = 1.0 / (p.history_hold_days * 86400.0);
         crowd_.set_renewal(Side::Long, population.long_oi * per_s);
         crowd_.set_renewal(Side::Short, population.short_oi * per_s);
-    } else if (p.buyer_perp_share > 0) {
-        crowd_.set_renewal(Side::Long,
-                           0.0);  // M11's buyers on the perp open longs with the crowd's leverage mix
+    } else if (p.buyer_perp_share > 0) {  // M11's buyers on the perp open longs with the crowd's leverage mix
+        crowd_.set_renewal(Side::Long, 0.0);
     }
 }
 
