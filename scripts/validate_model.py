@@ -10,6 +10,8 @@
    simulated 5-95% band, the median drawdown within a factor 1.5 of the reported one;
 3. the time profile of the 2020 and 2021 cascades (paths that liquidate at least 0.5% of OI): peak-minute
    share, best-40-minute share, lag-5-minute autocorrelation of per-minute liquidations;
+   and, in that era, how open interest changed on the falling days against the median day's (positions
+   opened during the fall, M11's on the perp and M12's shorts, less what was liquidated and deleveraged);
 4. the crowd carries signal: within shock-size deciles, the rank correlation of max_drawdown with
    positions.oi_to_depth and with positions.leverage_median;
 5. the default scenario exhausts its fund on at most 5% of paths.
@@ -57,6 +59,32 @@ def run(wipeout, args, out, sets=()):
 ERA = ("2020-01-01", "2021-05-01")
 ERA_TABLE = {"median": (0.0408, 0.0710, 0.1062, 0.1809), "long": (0.63, 0.71, 0.75, 0.78),
              "up_down": (0.63, 0.66, 0.52, 0.56)}
+# The era's median change of open interest (close / open - 1) on the days that fell 4-8% and 8% or more from
+# the open; the figures where the data file is not beside the repository.
+OI_BINS = ((0.04, 0.08), (0.08, 1.0))
+OI_TABLE = (0.0070, -0.1180)
+OI_TOLERANCE = 0.05  # points of open interest: the era grew 1.2% on its median calm day
+
+
+def oi_change_data(era=ERA):
+    """The median change of open interest over the day, per OI_BINS bin of the day's fall, in [era[0], era[1])."""
+    if not DATA.exists():
+        return OI_TABLE
+    rows = [r for r in csv.DictReader(open(DATA)) if era[0] <= r["date"] < era[1]]
+    fall = np.array([1 - float(r["low"]) / float(r["open"]) for r in rows])
+    change = np.array([float(r["oi_close_btc"]) / float(r["oi_open_btc"]) - 1 for r in rows])
+    return tuple(float(np.median(change[(fall >= lo) & (fall < hi)])) for lo, hi in OI_BINS)
+
+
+def oi_change(f):
+    """A path's change of open interest over its horizon, relative to the initial: the positions opened
+    during it (M11's longs on the perp, M12's shorts) less those liquidated and the counterparties ADL closed.
+    Voluntary closes during the path are not modelled (docs/model.md, M6)."""
+    p, sc = f["paths"], f["scenario"]
+    initial = sc["positions.oi_to_depth"][:] * sc["book.depth_1pct"][:]
+    opened = p["dip_long_notional"][:] + p["opportunistic_short_notional"][:]
+    closed = p["liquidated_long_notional"][:] + p["liquidated_short_notional"][:] + p["adl_notional"][:]
+    return (opened - closed) / initial
 
 
 def daily_data(era=("2022-01-01", "2025-01-01"), table=DATA_TABLE):
@@ -211,6 +239,13 @@ def main():
             check(f"era Jan 2020-Apr 2021: {lo:.0%}-{hi:.0%} pooled long share", share, f"{dshare:.2f} +- 0.15",
                   abs(share - dshare) <= 0.15)
         up_down(p, era, "era Jan 2020-Apr 2021", check)
+        change = oi_change(f)
+        for (lo, hi), want in zip(OI_BINS, oi_change_data()):
+            m = (dd >= lo) & (dd < hi)
+            med = float(np.median(change[m])) if m.any() else float("nan")
+            label = f"{lo:.0%}-{hi:.0%}" if hi < 1 else f"{lo:.0%} or more"
+            check(f"era Jan 2020-Apr 2021: {label} median change of open interest ({int(m.sum())} paths)", med,
+                  f"{want:+.3f} +- {OI_TOLERANCE:.2f}", abs(med - want) <= OI_TOLERANCE)
         f.close()
 
         # 2, 3: the history events.
