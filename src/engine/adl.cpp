@@ -59,10 +59,9 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
     };
     const auto in_profit = [&](double entry) { return side == Side::Short ? entry > mark : entry < mark; };
     queue.clear();
-    for (std::size_t i = f.fixed; i < extra.size(); ++i) {  // free slots have qty 0; groups enter below
+    for (const std::uint32_t i : f.loose) {  // free slots have qty 0; groups enter below
         const Cohort& c = extra[i];
-        if (c.qty > 0 && !(c.flags & kGrouped) && in_profit(c.entry))
-            queue.push_back({score(c), static_cast<std::uint32_t>(grid_size + i)});
+        if (c.qty > 0 && in_profit(c.entry)) queue.push_back({score(c), static_cast<std::uint32_t>(grid_size + i)});
     }
     // The fixed slots (a snapshot's cohorts) and the renewal bands enter by group, under a bound at the
     // group's highest leverage (a score rises with the leverage at a given entry) over its entries in profit,

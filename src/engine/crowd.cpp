@@ -138,6 +138,7 @@ void Crowd::init(Side side, bool reuse, double reference_price) {
     b.left.clear();
     b.emptied.clear();
     b.free.clear();
+    b.loose.clear();
     if (reuse) {  // the same population as the path before: its initial book, as saved
         b.next.assign(b.initial.next.begin(), b.initial.next.end());
         b.pool.assign(b.initial.pool.begin(), b.initial.pool.end());
@@ -159,6 +160,7 @@ void Crowd::init(Side side, bool reuse, double reference_price) {
     // Explicit cohorts join the pool, in fixed slots, grouped for ADL's bounds.
     for (const Cohort& c : cohorts) b.add(c, sign * c.liquidation_price);
     b.fixed = static_cast<std::uint32_t>(cohorts.size());
+    b.loose.clear();  // the fixed slots are not loose: ADL takes them by group
     b.groups.clear();
     for (std::uint32_t begin = 0; begin < b.fixed; begin += SideBook::kGroupSize) {
         SideBook::Group g{begin, std::min(b.fixed, begin + SideBook::kGroupSize), cohorts[begin].entry,

@@ -28,6 +28,9 @@ struct SideBook {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> emptied;
     std::vector<Cohort> pool;
     std::vector<std::uint32_t> free;
+    // The slots past `fixed` that add() ever opened, ascending (a group's slots are not among them): what ADL
+    // scans for cohorts standing alone, without walking through the bands' slots.
+    std::vector<std::uint32_t> loose;
     std::uint32_t runs = 0;
     /// Pool slots [0, fixed) hold the population's explicit cohorts (a position snapshot's) and are never
     /// reused, so ADL can bound them by group as it bounds the grid's runs: a group's cohorts keep their
@@ -56,6 +59,7 @@ struct SideBook {
         if (free.empty()) {
             slot = static_cast<std::uint32_t>(pool.size());
             pool.push_back(c);
+            loose.push_back(slot);
         } else {
             slot = free.back();
             free.pop_back();
