@@ -121,7 +121,8 @@ _BOOK_AND_FLOWS = [
 FREE_CLASSIC = [("book.shape", 1.2, 2.0, False), *_BOOK_AND_FLOWS, ("positions.clearance", 0.02, 0.10, False)]
 FREE_HISTORY = [("book.shape", 1.0, 2.5, False), *_BOOK_AND_FLOWS, ("history.hold_days", 0.5, 30.0, True),
                 ("positions.leverage_sigma", 0.4, 1.6, False), ("shorts.cascade_share", 0.02, 2.0, True),
-                ("buyers.perp_share", 0.0, 1.0, False)]
+                ("buyers.perp_share", 0.0, 1.0, False), ("history.intraday_share", 0.0, 0.3, False),
+                ("history.intraday_leverage", 1.0, 8.0, True)]
 FREE = FREE_CLASSIC
 CROWD_SETS = []  # --set for every run of the fit: the crowd model and --fix's values
 

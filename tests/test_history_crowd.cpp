@@ -223,3 +223,125 @@ TEST_CASE("the crowd's renewal during the path: positions opened near the trough
     const PathOutputs grid_off = engine.run(p, 3, 0);
     CHECK(grid.liquidated_short_notional == grid_off.liquidated_short_notional);
 }
+
+namespace {
+
+// The intraday cohort (an explicit cohort of the history's population) of the given side nearest `leverage`.
+const Cohort& intraday_near(const Population& pop, Side side, double leverage) {
+    const auto& cohorts = side == Side::Long ? pop.longs : pop.shorts;
+    REQUIRE(!cohorts.empty());
+    const Cohort* best = &cohorts.front();
+    for (const Cohort& c : cohorts)
+        if (std::abs(std::log(c.leverage / leverage)) < std::abs(std::log(best->leverage / leverage)))
+            best = &c;
+    return *best;
+}
+
+}  // namespace
+
+TEST_CASE("M6's intraday traders: their stock equals a brute-force simulation of their holds",
+          "[population][M6][history][intraday]") {
+    // Positions opened at exponential ages (hazard 1 / hold, hours) on a driftless Brownian motion; one is
+    // still open when the path's low (long) or high (short) since its opening stayed beyond its liquidation
+    // price. Per (leverage, size) pair the model keeps one cohort: its quantity over the pair's weight is the
+    // surviving share of the flow (to a constant), its entry the survivors' mean entry. Both against the
+    // simulation, with the crowd's own leverage mix (intraday_leverage 1: the pairs' weights are the runs').
+    CascadeParams p = history_params();
+    p.history_drift_annual = 0.0;
+    p.intraday_share = 0.2;
+    p.intraday_hold_days = 0.1;
+    PopulationScratch scratch;
+    Population pop;
+    build_population(p, TierTable::btc_default(), scratch, pop);
+    const double sigma = p.history_volatility_annual / std::sqrt(365.0);
+    for (const Side side : {Side::Long, Side::Short}) {
+        // The intraday traders hold their share of the side's open interest.
+        const auto& cohorts = side == Side::Long ? pop.longs : pop.shorts;
+        double notional = 0;
+        for (const Cohort& c : cohorts) notional += c.qty * p.reference_price;
+        const double side_oi = side == Side::Long ? pop.long_oi : pop.short_oi;
+        CHECK(notional == Approx(p.intraday_share * side_oi).epsilon(1e-12));
+        std::vector<double> share, simulated, offset, simulated_offset;
+        for (const double leverage : {10.0, 30.0, 80.0}) {
+            const Cohort& c = intraday_near(pop, side, leverage);
+            const CohortRun& run =
+                (side == Side::Long ? pop.long_runs : pop.short_runs)[run_near(pop, side, c.leverage)];
+            REQUIRE(run.leverage == c.leverage);
+            const double b = std::log(c.liquidation_price / c.entry);
+            share.push_back(c.qty / run.weight);
+            offset.push_back(std::log(p.reference_price / c.entry));
+            std::mt19937_64 rng(side == Side::Long ? 21 : 22);
+            std::exponential_distribution<double> age_of(1.0 / p.intraday_hold_days);
+            std::normal_distribution<double> z;
+            std::uniform_real_distribution<double> u(0.0, 1.0);
+            constexpr int kSamples = 400000;
+            double survivors = 0, sum_x = 0;
+            for (int i = 0; i < kSamples; ++i) {
+                const double a = age_of(rng);
+                const double x = sigma * std::sqrt(a) * z(rng);  // log(P0 / entry)
+                const double bridge = std::sqrt(x * x - 2.0 * sigma * sigma * a * std::log(u(rng)));
+                const double extreme = side == Side::Long ? 0.5 * (x - bridge) : 0.5 * (x + bridge);
+                if (side == Side::Long ? extreme > b : extreme < b) {
+                    ++survivors;
+                    sum_x += x;
+                }
+            }
+            simulated.push_back(survivors / kSamples);
+            simulated_offset.push_back(sum_x / survivors);
+            INFO((side == Side::Long ? "long " : "short ") << c.leverage << "x, log ratio " << b);
+            // The survivors' mean entry, within 4 of the simulation's standard errors (1.6e-5).
+            CHECK(offset.back() == Approx(simulated_offset.back()).margin(6e-5));
+            CHECK((side == Side::Long ? offset.back() > 0 : offset.back() < 0));  // on the safe side of P0
+        }
+        // The surviving shares, relative to the least levered pair's: fewer of the more levered are left.
+        for (std::size_t i = 1; i < share.size(); ++i) {
+            CHECK(share[i] / share[0] == Approx(simulated[i] / simulated[0]).epsilon(0.01));
+            CHECK(share[i] < share[i - 1]);
+        }
+    }
+    // More levered intraday traders: their notional-weighted leverage rises; off, no explicit cohorts at all.
+    const auto mean_leverage = [](const std::vector<Cohort>& cohorts) {
+        double n = 0, l = 0;
+        for (const Cohort& c : cohorts) {
+            n += c.qty;
+            l += c.qty * c.leverage;
+        }
+        return l / n;
+    };
+    const double base = mean_leverage(pop.longs);
+    p.intraday_leverage = 4.0;
+    build_population(p, TierTable::btc_default(), scratch, pop);
+    CHECK(mean_leverage(pop.longs) > 1.5 * base);
+    p.intraday_share = 0.0;
+    build_population(p, TierTable::btc_default(), scratch, pop);
+    CHECK(pop.longs.empty());
+    CHECK(pop.shorts.empty());
+}
+
+TEST_CASE("M6's intraday traders: small falls liquidate more, and the response curve flattens",
+          "[engine][M6][history][intraday]") {
+    // The history's crowd thins towards the price (those near it were removed by the past's excursions); the
+    // intraday traders' stock, hours old and levered, sits right by it. A 3% shock liquidates more longs with
+    // them; a 10% shock too, but by less relative to what it liquidates anyway: the ratio of the two falls.
+    CascadeParams p;
+    p.history_enabled = true;
+    p.history_hold_days = 19.3;
+    p.shock_permanent_share = 0.3;
+    p.volatility_annual = 0.0;
+    p.venue_noise = 0.0;
+    p.shorts_enabled = false;
+    CascadeEngine engine(TierTable::btc_default(), EngineOptions{true});
+    const auto longs = [&](double share, double shock) {
+        p.intraday_share = share;
+        p.intraday_leverage = 4.0;
+        p.shock_size = shock;
+        const PathOutputs o = engine.run(p, 5, 0);
+        CHECK(o.conservation_error < 1e-12);
+        return o.liquidated_long_notional;
+    };
+    const double small_without = longs(0.0, 0.03), big_without = longs(0.0, 0.10);
+    const double small_with = longs(0.1, 0.03), big_with = longs(0.1, 0.10);
+    INFO("3%: " << small_without << " -> " << small_with << ", 10%: " << big_without << " -> " << big_with);
+    CHECK(small_with > 1.5 * small_without);
+    CHECK(big_with / small_with < 0.8 * (big_without / small_without));
+}

@@ -84,6 +84,11 @@ struct CascadeParams {
     double history_hold_days = 5.0;          ///< mean time a position stays open (closing hazard 1 / hold)
     double history_bin_width = 0.004;        ///< entry grid spacing in log price
     bool history_renewal = false;            ///< the opening flow goes on during the path (1 / hold of OI a day)
+    // M6's intraday traders: a share of each side's open interest held for hours, by traders more levered
+    // than the history's crowd (docs/model.md, M6). 0: none.
+    double intraday_share = 0.0;             ///< share of each side's open interest they hold
+    double intraday_hold_days = 1.0 / 24.0;  ///< their mean hold
+    double intraday_leverage = 1.0;          ///< their leverage median over positions.leverage_median
     double oi_scale = 1.0;                   ///< a position snapshot's open interest times this (positions.source)
     double permanent_impact = 0.0;           ///< lambda: V's log move per d1 of net forced flow executed (M3)
 

@@ -235,6 +235,15 @@ struct PopulationScratch {
         std::vector<double> diff, order_b;
         std::vector<std::uint32_t> order;
     } history_rows;
+    // M6's intraday traders per (leverage, size) index and side (longs, shorts): the surviving share of the
+    // flow and the survivors' mean log distance from P0, kept until the ratios, the hold or the volatility
+    // change; their leverage weights per path.
+    struct Intraday {
+        std::uint64_t ratio_version = 0;
+        double hold_days = 0, volatility = 0;
+        std::vector<double> surviving[2], offset[2];
+        std::vector<double> weights, cdf;
+    } intraday;
 };
 
 class PriceHistory;

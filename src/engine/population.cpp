@@ -205,6 +205,40 @@ void history_rows_from_bars(const CascadeParams& p, const PriceHistory& history,
     }
 }
 
+// The mass of a log-normal (log_median, sigma) truncated to [1, e^log_max] in each level's cell, the cells'
+// boundaries halfway between levels in log; all of it on the level nearest the median when sigma <= 0 or
+// there is one level. `cdf`: scratch for the boundaries.
+void lognormal_cells(const std::vector<double>& log_levels, double log_max, double log_median, double sigma,
+                     std::vector<double>& cdf, std::vector<double>& weights) {
+    const int n = static_cast<int>(log_levels.size());
+    weights.assign(log_levels.size(), 0.0);
+    if (n == 1 || sigma <= 0) {
+        int best = 0;
+        for (int i = 1; i < n; ++i) {
+            if (std::abs(log_levels[i] - log_median) < std::abs(log_levels[best] - log_median)) best = i;
+        }
+        weights[best] = 1.0;
+        return;
+    }
+    // Each boundary's CDF is taken once (a cell's upper boundary is the next cell's lower one).
+    cdf.resize(static_cast<std::size_t>(n) + 1);
+    double log_previous = log_levels[0];
+    cdf[0] = normal_cdf((0.0 - log_median) / sigma);
+    for (int i = 1; i < n; ++i) {
+        const double log_level = log_levels[i];
+        cdf[i] = normal_cdf((0.5 * (log_previous + log_level) - log_median) / sigma);
+        log_previous = log_level;
+    }
+    cdf[n] = normal_cdf((log_max - log_median) / sigma);
+    double total = 0;
+    for (int i = 0; i < n; ++i) {
+        const double w = cdf[i + 1] - cdf[i];
+        weights[i] = w;
+        total += w;
+    }
+    for (auto& w : weights) w /= total;
+}
+
 // Leverage levels geometric over [1, max_leverage]; each carries the log-normal mass of its cell, the
 // distribution truncated to [1, max_leverage].
 void leverage_levels(const CascadeParams& p, PopulationScratch& s) {
@@ -220,7 +254,6 @@ void leverage_levels(const CascadeParams& p, PopulationScratch& s) {
     s.leverage_valid = true;
     const double log_max = std::log(p.max_leverage);
     const double log_median = std::log(std::clamp(p.leverage_median, 1.0, p.max_leverage));
-    s.leverage_weights.assign(static_cast<std::size_t>(n), 0.0);
     if (!same_levels) {
         s.leverages.resize(static_cast<std::size_t>(n));
         s.log_leverages.resize(static_cast<std::size_t>(n));
@@ -229,35 +262,8 @@ void leverage_levels(const CascadeParams& p, PopulationScratch& s) {
             s.log_leverages[i] = std::log(s.leverages[i]);
         }
     }
-    if (n == 1 || p.leverage_sigma <= 0) {
-        // A point mass: all of it on the level nearest the median.
-        int best = 0;
-        for (int i = 1; i < n; ++i) {
-            if (std::abs(s.log_leverages[i] - log_median) < std::abs(s.log_leverages[best] - log_median))
-                best = i;
-        }
-        s.leverage_weights[best] = 1.0;
-        return;
-    }
-    // Cell boundaries halfway between levels in log leverage; each boundary's CDF is taken once (a cell's
-    // upper boundary is the next cell's lower one).
-    auto& cdf = s.boundary_cdf;
-    cdf.resize(static_cast<std::size_t>(n) + 1);
-    double log_previous = s.log_leverages[0];
-    cdf[0] = normal_cdf((0.0 - log_median) / p.leverage_sigma);
-    for (int i = 1; i < n; ++i) {
-        const double log_level = s.log_leverages[i];
-        cdf[i] = normal_cdf((0.5 * (log_previous + log_level) - log_median) / p.leverage_sigma);
-        log_previous = log_level;
-    }
-    cdf[n] = normal_cdf((log_max - log_median) / p.leverage_sigma);
-    double total = 0;
-    for (int i = 0; i < n; ++i) {
-        const double w = cdf[i + 1] - cdf[i];
-        s.leverage_weights[i] = w;
-        total += w;
-    }
-    for (auto& w : s.leverage_weights) w /= total;
+    lognormal_cells(s.log_leverages, log_max, log_median, p.leverage_sigma, s.boundary_cdf,
+                    s.leverage_weights);
 }
 
 // Size classes a decade apart from size_min; a Pareto(alpha) tail of position notional gives each class
@@ -313,6 +319,67 @@ bool history_run(Side side, double decay, const std::vector<double>& entries, co
         while (run.first_alive < run.last_alive && !(weight(run.first_alive) > 0)) ++run.first_alive;
     }
     return run.first_alive < run.last_alive;
+}
+
+// M6's intraday traders: `oi` of one side's notional (at P0) held for hours. Their stock is the history's
+// closed form at the hazard 1 / intraday_hold_days, with the history's volatility and no drift (over hours
+// the drift is nothing against the diffusion): of the flow a (leverage, size) pair of log ratio b receives,
+// 1 - exp(-s |b|) is still open, s = sqrt(2 / hold) / sigma (a Brownian motion stopped at the rate 1 / hold
+// reaches a level |b| away with probability exp(-s |b|)), and the survivors' entries lie a mean
+// |b| exp(-s |b|) / (1 - exp(-s |b|)) in log on the safe side of P0 (below it for a long: those still open
+// are those the price moved away from). Their spread, 1 / s (0.5% at an hour's hold), is below the entry
+// grid's cell: a pair's stock is one cohort at its survivors' mean entry (quantity to first order in 1 / s).
+// Their leverage: log-normal about positions.leverage_median x intraday_leverage with the crowd's spread, on
+// the crowd's levels and size classes.
+void intraday_stock(const CascadeParams& p, PopulationScratch& s, Side side, double oi,
+                    std::vector<Cohort>& out) {
+    auto& in = s.intraday;
+    const double sigma = p.history_volatility_annual / std::sqrt(365.0);
+    if (in.ratio_version != s.ratio_version || in.hold_days != p.intraday_hold_days ||
+        in.volatility != sigma) {
+        const double decay = std::sqrt(2.0 / p.intraday_hold_days) / sigma;
+        for (const Side d : {Side::Long, Side::Short}) {
+            const auto& ratios = d == Side::Long ? s.ratio_long : s.ratio_short;
+            auto& surviving = in.surviving[d == Side::Long ? 0 : 1];
+            auto& offset = in.offset[d == Side::Long ? 0 : 1];
+            surviving.assign(ratios.size(), 0.0);
+            offset.assign(ratios.size(), 0.0);
+            for (std::size_t k = 0; k < ratios.size(); ++k) {
+                const CohortRun& run = ratios[k];
+                if (run.leverage == 0) continue;  // infeasible
+                const bool never = d == Side::Long ? run.ratio <= 0 : run.ratio >= 1e300;
+                const double hit = never ? 0.0 : std::exp(-decay * std::abs(std::log(run.ratio)));
+                surviving[k] = 1.0 - hit;
+                // log(P0 / entry): > 0 (entry below P0) for a long, < 0 for a short
+                const double y = never ? 0.0 : std::abs(std::log(run.ratio)) * hit / (1.0 - hit);
+                offset[k] = d == Side::Long ? y : -y;
+            }
+        }
+        in.ratio_version = s.ratio_version;
+        in.hold_days = p.intraday_hold_days;
+        in.volatility = sigma;
+    }
+    const double log_max = std::log(p.max_leverage);
+    lognormal_cells(s.log_leverages, log_max,
+                    std::log(std::clamp(p.leverage_median * p.intraday_leverage, 1.0, p.max_leverage)),
+                    p.leverage_sigma, in.cdf, in.weights);
+    const auto& ratios = side == Side::Long ? s.ratio_long : s.ratio_short;
+    const auto& surviving = in.surviving[side == Side::Long ? 0 : 1];
+    const auto& offset = in.offset[side == Side::Long ? 0 : 1];
+    const std::size_t ns = s.size_weights.size();
+    double total = 0;
+    for (std::size_t k = 0; k < ratios.size(); ++k)
+        total += in.weights[k / ns] * s.size_weights[k % ns] * surviving[k];
+    if (!(total > 0) || !(oi > 0)) return;
+    const double p0 = p.reference_price;
+    for (std::size_t k = 0; k < ratios.size(); ++k) {
+        const double qty = oi * (in.weights[k / ns] * s.size_weights[k % ns] * surviving[k] / total) / p0;
+        if (!(qty > 0)) continue;
+        const CohortRun& run = ratios[k];
+        const double entry = p0 * std::exp(-offset[k]);
+        out.push_back({entry * run.ratio, entry, qty, run.position_notional / entry, run.leverage,
+                       run.size_class, run.tier, 0});
+    }
 }
 
 }  // namespace
@@ -487,7 +554,12 @@ void build_population(const CascadeParams& p, const TierTable& tiers, Population
                 runs.push_back(run);
             }
         }
-        const double per_weight = surviving > 0 ? side_oi / (surviving * p0) : 0.0;
+        double per_weight = surviving > 0 ? side_oi / (surviving * p0) : 0.0;
+        if (p.history_enabled && p.intraday_share > 0) {  // the intraday traders hold their share of the side
+            per_weight *= 1.0 - p.intraday_share;
+            intraday_stock(p, s, side, side_oi * p.intraday_share,
+                           side == Side::Long ? out.longs : out.shorts);
+        }
         (side == Side::Long ? out.long_qty_per_weight : out.short_qty_per_weight) = per_weight;
     }
 }

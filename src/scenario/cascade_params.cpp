@@ -125,6 +125,10 @@ const std::array kSpecs = std::to_array<ParameterSpec>({
     {"book.permanent_impact", K::Real, kDefaults.permanent_impact, 0, 1, "log per d1", "lambda: V's permanent log move per d1 of net forced flow the engine executes (Obizhaeva-Wang); 0: all impact transient", REAL(permanent_impact)},
     // Position snapshots (appended for the same reason)
     {"positions.oi_scale", K::Real, kDefaults.oi_scale, 1e-6, 1e6, "x", "with positions.source: the snapshot's open interest times this (more positions like these, at the same prices)", REAL(oi_scale)},
+    // M6's intraday traders (appended for the same reason)
+    {"history.intraday_share", K::Real, kDefaults.intraday_share, 0, 0.9, "fraction", "share of each side's open interest held for hours by intraday traders (needs history.enabled; 0: none)", REAL(intraday_share)},
+    {"history.intraday_hold_days", K::Real, kDefaults.intraday_hold_days, 1e-4, 1, "day", "the intraday traders' mean hold", REAL(intraday_hold_days)},
+    {"history.intraday_leverage", K::Real, kDefaults.intraday_leverage, 1, 100, "x", "the intraday traders' leverage median over positions.leverage_median (the same spread)", REAL(intraday_leverage)},
 });
 
 #undef REAL

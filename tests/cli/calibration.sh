@@ -37,10 +37,10 @@ expect_grep '^FAIL +control_routine_day +fund_depleted' "$tmp/out"
 
 # --fix holds a parameter (a free one leaves the fit, its value reaches every run) and --start refits around a
 # previous fit (stage 2 alone); both refuse bad input with one line and exit 2. A fit this small measures
-# nothing: it checks the plumbing (the perp's dip buyers held at 0: a hypercube corner of them with a short hold
-# and a wide leverage spread runs for minutes).
+# nothing: it checks the plumbing (the perp's dip buyers and the intraday traders held at 0: a hypercube corner of
+# them with a short hold and a wide leverage spread runs for minutes).
 tiny=(--crowd history --points 2 --refine-points 2 --paths 8 --response-paths 40 --final-paths 16 --top 1
-      --fix buyers.perp_share=0)
+      --fix buyers.perp_share=0 --fix history.intraday_share=0)
 expect_exit 0 $PY "$script" --wipeout "$WIPEOUT" "${tiny[@]}" --fix book.shape=2 --out "$tmp/fix"
 $PY - "$tmp/fix/calibration.json" <<'PYEOF' || fail "--fix: $(cat "$tmp/fix/calibration.json")"
 import json, sys
