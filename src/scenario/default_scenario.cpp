@@ -40,9 +40,15 @@ air_pocket = { dist = "bernoulli", p = 0.2857 }
 [history]
 # M6 from the market's history: the crowd is what opening flow along a Brownian price history (volatility
 # 0.6 a year, BTC's 30-day realized median 2018-2024) left, less what closed and what past extremes
-# liquidated. Positions are held 19 days on average (calibrated).
+# liquidated. Positions are held 23 days on average (calibrated).
 enabled = true
-hold_days = 19.30
+hold_days = 23.27
+# Intraday traders hold 3.2% of each side's open interest for an hour (the engine's default hold), at 4x the
+# crowd's leverage (calibrated): Binance's BTCUSDT perp trades 3.7x its open interest a day (2022-2024), far
+# more than a crowd held for weeks turns over, and BitMEX's traders averaged 22-30x effective leverage
+# (docs/model.md, M6).
+intraday_share = 0.03211
+intraday_leverage = 4.032
 # The entry grid's step, a numerical choice: its bias on the mean drawdown is about the standard error of
 # a 10,000-path run (docs/calibration.md, scripts/grid_convergence.py).
 bin_width = 0.012
@@ -55,7 +61,7 @@ long_share = { dist = "beta", alpha = 12.0, beta = 8.0 }
 # Median leverage of the opening flow: 10x typical, 20-30x in a mania.
 leverage_median = { dist = "lognormal", median = 10.0, sigma = 0.35, min = 2.0, max = 50.0 }
 # Its spread (log-sd), calibrated.
-leverage_sigma = 0.9869
+leverage_sigma = 1.046
 
 [book]
 # D(x) = d1 (x/1%)^2: square-root impact, the law measured over four decades of metaorders on Bitcoin
@@ -63,29 +69,29 @@ leverage_sigma = 0.9869
 shape = 2.0
 # Calibrated (docs/calibration.md; `scripts/calibrate.py` refits them): fitted jointly to the 2020, 2021,
 # 2022 and 2023 cascades, a routine-day control and the daily response of liquidations, never per event.
-# Consumed depth refills at 0.0182/s (half-life 38 s).
-resilience_per_s = 0.01818
-# 0.34% of V stays per d1 of net forced selling (Obizhaeva-Wang's permanent impact).
-permanent_impact = 0.003430
+# Consumed depth refills at 0.0155/s (half-life 45 s).
+resilience_per_s = 0.01552
+# 0.33% of V stays per d1 of net forced selling (Obizhaeva-Wang's permanent impact).
+permanent_impact = 0.003321
 
 [evaporation]
 # How fast market makers pull quotes as stress rises (depth falls as exp(-rate * stress)); the median is
 # calibrated, the spread is the prior's.
-rate = { dist = "lognormal", median = 5.147, sigma = 0.5, min = 1.0, max = 100.0 }
+rate = { dist = "lognormal", median = 6.007, sigma = 0.5, min = 1.0, max = 100.0 }
 
 [buyers]
 # Dip-buyer flow per 1% of discount (d1/s), calibrated.
-intensity_per_s = 0.07052
+intensity_per_s = 0.06680
 # The share of it that buys the perp with the crowd's leverage mix, longs the next leg can liquidate
 # (calibrated): in the 125x era's complete feed a day that fell 4-8% liquidated 11% of its OI while OI rose.
-perp_share = 0.9166
+perp_share = 0.8858
 
 [shorts]
 # Opportunistic short flow per 1% of momentum (d1/s), calibrated.
-intensity_per_s = 0.0005276
+intensity_per_s = 0.0003937
 # And per unit of the minute's liquidation flow while the price falls: shorts drawn in by a cascade seen in
 # progress (seed 000), calibrated.
-cascade_share = 0.3567
+cascade_share = 0.3380
 )toml";
 
 }  // namespace
