@@ -331,7 +331,8 @@ bool history_run(Side side, double decay, const std::vector<double>& entries, co
 // grid's cell: a pair's stock is one cohort at its survivors' mean entry (quantity to first order in 1 / s).
 // Their leverage: log-normal about positions.leverage_median x intraday_leverage with the crowd's spread, on
 // the crowd's levels and size classes.
-void intraday_stock(const CascadeParams& p, PopulationScratch& s, Side side, double oi,
+// Returns whether it added any (none when no pair is feasible: the history's crowd then holds the side).
+bool intraday_stock(const CascadeParams& p, PopulationScratch& s, Side side, double oi,
                     std::vector<Cohort>& out) {
     auto& in = s.intraday;
     const double sigma = p.history_volatility_annual / std::sqrt(365.0);
@@ -370,7 +371,7 @@ void intraday_stock(const CascadeParams& p, PopulationScratch& s, Side side, dou
     double total = 0;
     for (std::size_t k = 0; k < ratios.size(); ++k)
         total += in.weights[k / ns] * s.size_weights[k % ns] * surviving[k];
-    if (!(total > 0) || !(oi > 0)) return;
+    if (!(total > 0) || !(oi > 0)) return false;
     const double p0 = p.reference_price;
     for (std::size_t k = 0; k < ratios.size(); ++k) {
         const double qty = oi * (in.weights[k / ns] * s.size_weights[k % ns] * surviving[k] / total) / p0;
@@ -380,6 +381,7 @@ void intraday_stock(const CascadeParams& p, PopulationScratch& s, Side side, dou
         out.push_back({entry * run.ratio, entry, qty, run.position_notional / entry, run.leverage,
                        run.size_class, run.tier, 0});
     }
+    return true;
 }
 
 }  // namespace
@@ -555,11 +557,10 @@ void build_population(const CascadeParams& p, const TierTable& tiers, Population
             }
         }
         double per_weight = surviving > 0 ? side_oi / (surviving * p0) : 0.0;
-        if (p.history_enabled && p.intraday_share > 0) {  // the intraday traders hold their share of the side
-            per_weight *= 1.0 - p.intraday_share;
+        if (p.history_enabled && p.intraday_share > 0 &&
             intraday_stock(p, s, side, side_oi * p.intraday_share,
-                           side == Side::Long ? out.longs : out.shorts);
-        }
+                           side == Side::Long ? out.longs : out.shorts))
+            per_weight *= 1.0 - p.intraday_share;  // the intraday traders hold their share of the side
         (side == Side::Long ? out.long_qty_per_weight : out.short_qty_per_weight) = per_weight;
     }
 }
