@@ -38,6 +38,16 @@ std::size_t run_near(const Population& pop, Side side, double leverage) {
     return best;
 }
 
+// A day with nothing but the shock: no background diffusion, no venue noise, no M12 shorts, so what a crowd
+// changes in a path is all that differs between two runs.
+CascadeParams quiet_day() {
+    CascadeParams p;
+    p.volatility_annual = 0.0;
+    p.venue_noise = 0.0;
+    p.shorts_enabled = false;
+    return p;
+}
+
 }  // namespace
 
 TEST_CASE("the Brownian history's crowd equals a brute-force simulation of histories", "[population][M6][history]") {
@@ -181,12 +191,9 @@ TEST_CASE("the history's crowd liquidates longs on a small move that the clearan
           "[engine][M6][history]") {
     // A 2.5% shock: inside the classic crowd's 5.3% clearance nothing is liquidated; the crowd a history leaves
     // has fresh, highly leveraged positions near the price, and a few of them are taken over.
-    CascadeParams p;
+    CascadeParams p = quiet_day();
     p.shock_size = 0.025;
     p.clearance = 0.053;
-    p.volatility_annual = 0.0;
-    p.venue_noise = 0.0;
-    p.shorts_enabled = false;
     CascadeEngine engine(TierTable::btc_default(), EngineOptions{true});
     const PathOutputs classic = engine.run(p, 1, 0);
     p.history_enabled = true;
@@ -201,13 +208,10 @@ TEST_CASE("the crowd's renewal during the path: positions opened near the trough
     // A 6% shock, mostly transient, then the V-bounce: with renewal, shorts opened at the low prices of the fall
     // (and longs opened on the way down) have liquidation prices the bounce and the fall cross; without it, only
     // M12's momentum shorts (switched off here) and the crowd of t = 0 can be liquidated.
-    CascadeParams p;
+    CascadeParams p = quiet_day();
     p.history_enabled = true;
     p.shock_size = 0.06;
     p.shock_permanent_share = 0.1;
-    p.volatility_annual = 0.0;
-    p.venue_noise = 0.0;
-    p.shorts_enabled = false;
     p.history_hold_days = 1.0;
     CascadeEngine engine(TierTable::btc_default(), EngineOptions{true});
     const PathOutputs without = engine.run(p, 3, 0);
@@ -323,13 +327,10 @@ TEST_CASE("M6's intraday traders: small falls liquidate more, and the response c
     // The history's crowd thins towards the price (those near it were removed by the past's excursions); the
     // intraday traders' stock, hours old and levered, sits right by it. A 3% shock liquidates more longs with
     // them; a 10% shock too, but by less relative to what it liquidates anyway: the ratio of the two falls.
-    CascadeParams p;
+    CascadeParams p = quiet_day();
     p.history_enabled = true;
     p.history_hold_days = 19.3;
     p.shock_permanent_share = 0.3;
-    p.volatility_annual = 0.0;
-    p.venue_noise = 0.0;
-    p.shorts_enabled = false;
     CascadeEngine engine(TierTable::btc_default(), EngineOptions{true});
     const auto longs = [&](double share, double shock) {
         p.intraday_share = share;

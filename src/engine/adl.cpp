@@ -61,7 +61,8 @@ double Adl::deleverage(Crowd& crowd, Side liquidated, double qty, double price, 
     queue.clear();
     for (const std::uint32_t i : f.loose) {  // free slots have qty 0; groups enter below
         const Cohort& c = extra[i];
-        if (c.qty > 0 && in_profit(c.entry)) queue.push_back({score(c), static_cast<std::uint32_t>(grid_size + i)});
+        if (c.qty > 0 && in_profit(c.entry))
+            queue.push_back({score(c), static_cast<std::uint32_t>(grid_size + i)});
     }
     // The fixed slots (a snapshot's cohorts) and the renewal bands enter by group, under a bound at the
     // group's highest leverage (a score rises with the leverage at a given entry) over its entries in profit,
