@@ -36,8 +36,13 @@ class TriggerQueue {
         bits_.fill(0);
         top_ = -1;
         max_key_ = -std::numeric_limits<double>::infinity();
-        next_.resize(items);
-        key_.resize(items);
+        // Never shrunk: a path that files more than the population (bands, rests) would grow them again,
+        // zeroing what it adds (stale links are never read: link() and insert() write an item's before it is
+        // used).
+        if (next_.size() < items) {
+            next_.resize(items);
+            key_.resize(items);
+        }
     }
 
     /// The queue as it stands, to be restored later (a path's initial queue depends on the population alone).

@@ -488,7 +488,8 @@ void ResultsWriter::append(std::span<const double> parameters, std::span<const d
         std::size_t element = 8;
         if (c < n_params) element = parameter_element_size(specs[c].kind);
         auto& raw = m.raw[c];
-        raw.assign(chunk * element, std::byte{0});
+        raw.resize(chunk * element);  // the rows past `count` are zero padding; the others are written below
+        std::fill(raw.begin() + static_cast<std::ptrdiff_t>(count * element), raw.end(), std::byte{0});
         if (c < n_params) {
             const double* column = parameters.data() + c * chunk;
             for (std::uint64_t i = 0; i < count; ++i) {
