@@ -61,7 +61,12 @@ RESPONSE = {"ratio_4_6": 0.213 / 0.155, "ratio_8_12": 0.545 / 0.155,
 # interest): the median long liquidations over OI and the pooled long share in each bin.
 ERA_RESPONSE = {"level_2_4": 0.0408, "level_4_6": 0.0710, "level_6_8": 0.1062, "level_8_12": 0.1809,
                 "long_2_4": 0.63, "long_4_6": 0.71, "long_6_8": 0.75, "long_8_12": 0.78,
-                "updown_2_4": 0.63, "updown_4_6": 0.66, "updown_6_8": 0.52, "updown_8_12": 0.56}
+                "updown_2_4": 0.63, "updown_4_6": 0.66, "updown_6_8": 0.52, "updown_8_12": 0.56,
+                # the median change of open interest on the days that fell 4-8% and 8% or more
+                # (validate_model.py's OI_TABLE): new positions opened about as fast as the cascades closed them
+                # on the first, not on the second
+                "oichange_4_8": 0.0070, "oichange_8": -0.1180}
+OI_CHANGE_BINS = {"4_8": (0.04, 0.08), "8": (0.08, 1.0)}
 ERA = "era_2020_daily"
 EVENTS = {
     "2020-03-12_black_thursday": {"drawdown": 0.51, "liquidated": 1.1e9, "long_share": None, "recovery": 0.4, **_NONE},
@@ -102,7 +107,7 @@ SCALES = {"drawdown": math.log(1.25), "liquidated": math.log(2.0), "long_share":
 # The era's levels: a factor 2, as the ratios (its leverage and open interest are estimates).
 for _t in RESPONSE_TARGETS:
     SCALES[_t] = (math.log(2.0) if _t.startswith(("ratio", "level", "updown")) else 0.15 if _t.startswith("long")
-                  else 0.05)
+                  else 0.05)  # and 5 points of open interest, validate_model.py's tolerance
 RATIO_TARGETS = ("drawdown", "liquidated", "amplification", "oi_fraction", "ratio_4_6", "ratio_8_12",
                  "level_2_4", "level_4_6", "level_6_8", "level_8_12",
                  "updown_2_4", "updown_4_6", "updown_6_8", "updown_8_12")
@@ -149,7 +154,15 @@ def per_path(paths, rows=slice(None)):
     with np.errstate(invalid="ignore", divide="ignore"):
         long_oi = np.where(total > 0, oi_fraction * long_n / np.where(total > 0, total, 1), 0.0)
         short_oi = np.where(total > 0, oi_fraction * short_n / np.where(total > 0, total, 1), 0.0)
+    # The change of open interest over the path, relative to the initial (validate_model.py's oi_change): what
+    # opened (M11's longs on the perp, M12's shorts) less what was liquidated and what ADL closed; the initial
+    # open interest is the liquidated notional over its share of it.
+    opened = paths["dip_long_notional"][rows] + paths["opportunistic_short_notional"][rows]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        oi_change = np.where(total > 0, (opened - total - paths["adl_notional"][rows]) * oi_fraction /
+                             np.where(total > 0, total, 1), np.nan)
     return {
+        "oi_change": oi_change,
         "long_oi": long_oi,
         "short_oi": short_oi,
         "rise": paths["max_rise"][rows],
@@ -188,6 +201,10 @@ def response_statistic(values, k):
         lo, hi = RESPONSE_BINS[names.index(name)]
         return (dd >= lo) & (dd < hi)
     kind, name = k.split("_", 1)
+    if kind == "oichange":
+        lo, hi = OI_CHANGE_BINS[name]
+        m = (dd >= lo) & (dd < hi) & np.isfinite(values["oi_change"])
+        return float(np.median(values["oi_change"][m])) if m.sum() >= 5 else float("nan")
     if kind == "updown":
         lo, hi = RESPONSE_BINS[names.index(name)]
         down, up = in_bin(name), (values["rise"] >= lo) & (values["rise"] < hi)

@@ -35,6 +35,29 @@ expect_grep '^FAIL +default_scenario +oi_fraction' "$tmp/out"
 expect_grep '^FAIL +default_scenario +fund_depleted' "$tmp/out"
 expect_grep '^FAIL +control_routine_day +fund_depleted' "$tmp/out"
 
+# The era's change of open interest on falling days (a fit target): per path, what opened less what was
+# liquidated and what ADL closed, over the initial open interest (the liquidated notional over its share of it).
+$PY - "$script" <<'PYEOF' || fail "the open-interest change target"
+import importlib.util, sys
+import numpy as np
+spec = importlib.util.spec_from_file_location("calibrate", sys.argv[1])
+c = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(c)
+n = 10
+dd = np.array([0.05] * 5 + [0.09] * 5)
+liq = np.full(n, 30.0)  # 20 long, 10 short, of an initial 300 (oi_fraction 0.1)
+paths = {"liquidated_long_notional": np.full(n, 20.0), "liquidated_short_notional": np.full(n, 10.0),
+         "liquidated_oi_fraction": np.full(n, 0.1), "max_rise": np.zeros(n), "max_drawdown": dd,
+         "recovered_end": np.zeros(n), "amplification": np.ones(n), "fund_depleted": np.zeros(n, bool),
+         "dip_long_notional": np.array([33.0] * 5 + [6.0] * 5), "opportunistic_short_notional": np.full(n, 3.0),
+         "adl_notional": np.array([0.0] * 5 + [3.0] * 5)}
+v = c.per_path(paths)
+assert np.isclose(c.statistic(v, "oichange_4_8"), (36 - 30) / 300), c.statistic(v, "oichange_4_8")
+assert np.isclose(c.statistic(v, "oichange_8"), (9 - 33) / 300), c.statistic(v, "oichange_8")
+# one unit of loss is 5 points of open interest
+assert np.isclose(c.error("oichange_8", -0.068, -0.118), 1.0)
+PYEOF
+
 # --fix holds a parameter (a free one leaves the fit, its value reaches every run) and --start refits around a
 # previous fit (stage 2 alone); both refuse bad input with one line and exit 2. A fit this small measures
 # nothing: it checks the plumbing (the perp's dip buyers and the intraday traders held at 0: a hypercube corner of
