@@ -334,6 +334,41 @@ TEST_CASE("M11: dip buyers on the perp are longs, and a fall that goes on liquid
     CHECK(unlevered.final_price == unlevered_spot.final_price);
 }
 
+TEST_CASE("M11: the dip buyers' capital is finite: they spend at most their budget, and spend it on the fall",
+          "[engine][M11]") {
+    // buyers.budget: what they can spend over the path, a multiple of the open interest; their flow falls in
+    // proportion to what is left. On the perp every unit they buy is a long at the price they pay (below V on
+    // a discount), so dip_long_notional is at most what they spent at V.
+    CascadeParams p;
+    p.air_pocket = true;
+    p.shock_size = 0.12;
+    p.fund_to_oi = 1.0;
+    p.buyer_perp_share = 1.0;
+    const PathOutputs unlimited = checked_run(p, 5, 3);
+    const double oi = (unlimited.liquidated_long_notional + unlimited.liquidated_short_notional) /
+                      unlimited.liquidated_oi_fraction;
+    REQUIRE(unlimited.dip_long_notional > 0.1 * oi);
+    for (const double budget : {0.02, 0.05}) {
+        p.buyer_budget = budget;
+        const PathOutputs limited = checked_run(p, 5, 3);
+        CHECK(limited.dip_long_notional <= budget * oi * (1 + 1e-12));
+        // The flow that would have bought more spends most of it.
+        CHECK(limited.dip_long_notional > 0.5 * budget * oi);
+    }
+    // Spot buyers with almost nothing to spend barely lift the bounce: it is the buyers-off path's, nearly.
+    CascadeParams q = quiet_market();
+    q.book_refill_enabled = true;
+    q.book_resilience_per_s = 0.001;
+    q.buyers_enabled = true;
+    const PathOutputs full = checked_run(q, 3, 0);
+    q.buyer_budget = 1e-4;
+    const PathOutputs starved = checked_run(q, 3, 0);
+    q.buyers_enabled = false;
+    const PathOutputs none = checked_run(q, 3, 0);
+    CHECK(starved.recovered_1h < full.recovered_1h - 0.04);
+    CHECK(starved.recovered_1h == Approx(none.recovered_1h).margin(0.01));
+}
+
 TEST_CASE("M11: on explicit cohorts the perp's dip buyers take their leverage mix; with no longs none open",
           "[engine][M11]") {
     // A position snapshot has no runs: the mix is its cohorts' notional by leverage level.

@@ -114,6 +114,7 @@ struct CascadeParams {
     double buyer_reservation = 0.005;         ///< discount to V below which they do not buy
     double buyer_flush_flow = 0.01;           ///< liquidation flow (d1 per s) that halves their intensity
     double buyer_perp_share = 0.0;            ///< share of their flow that buys the perp: new longs (0: all spot)
+    double buyer_budget = 0.0;                ///< what they can spend, a multiple of OI (0: unlimited)
 
     // ---- M12 opportunistic shorts ----
     bool shorts_enabled = true;

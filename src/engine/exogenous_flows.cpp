@@ -8,7 +8,7 @@
 namespace wipeout::engine {
 
 ExogenousFlows::ExogenousFlows(const CascadeParams& p, const TierTable& tiers, const Regime& regime,
-                               const MarketDepth& depth)
+                               const MarketDepth& depth, double open_interest)
     : shorts_enabled_(p.shorts_enabled),
       buyers_enabled_(p.buyers_enabled),
       buyer_intensity_(p.buyer_intensity_per_s),
@@ -19,7 +19,9 @@ ExogenousFlows::ExogenousFlows(const CascadeParams& p, const TierTable& tiers, c
       short_flow_per_momentum_(p.short_intensity_per_s * depth.base() * 100.0),
       buyer_flow_per_discount_(p.buyer_intensity_per_s * regime.buyers * depth.base() * 100.0),
       cascade_share_(p.short_cascade_share),
-      perp_share_(p.buyer_perp_share) {
+      perp_share_(p.buyer_perp_share),
+      limited_(p.buyer_budget > 0),
+      budget_(p.buyer_budget * open_interest) {
     // M12's shorts: a position of kShortPositionMultiple smallest sizes at the leverage the scenario asks
     // for, within its bracket's maximum; their liquidation price as a ratio of their entry.
     const double notional = std::min(kShortPositionMultiple * p.size_min, 0.999 * tiers.max_notional());

@@ -2,7 +2,7 @@
 // The flows that are not forced: M1's transient shock flow (its size from shock.h), M12's opportunistic
 // shorts selling into downward momentum, and M11's dip buyers buying the discount to V beyond their
 // reservation, damped while liquidations flow. Two of them open positions: M12's shorts, and the share of
-// M11's buyers who buy the perp with leverage rather than spot.
+// M11's buyers who buy the perp with leverage rather than spot. M11's buyers spend a finite capital.
 #include <algorithm>
 
 #include "crowd.h"
@@ -20,8 +20,9 @@ class ExogenousFlows {
     static constexpr double kShortBand = 0.0025;            // M12 shorts opened within 0.25% share a cohort
     static constexpr double kShortPositionMultiple = 10.0;  // their position notional, in units of size_min
 
+    /// `open_interest`: the crowd's at t = 0 (notional), which M11's capital is a multiple of.
     ExogenousFlows(const CascadeParams& p, const TierTable& tiers, const Regime& regime,
-                   const MarketDepth& depth);
+                   const MarketDepth& depth, double open_interest);
 
     /// The notional (valued at V) of the positions a step's flows opened.
     struct Opened {
@@ -56,9 +57,14 @@ class ExogenousFlows {
                 const double damping =
                     flush_ / (flush_ + memory.liquidation_flow());  // 1 / (1 + flow / flush)
                 double buy = buyer_flow_per_discount_ * discount * damping * dt;
+                // Their capital is finite (buyers.budget): the most eager spend first, so the flow falls as
+                // it is spent, in proportion to what is left.
+                if (limited_)
+                    buy = spent_ < budget_ ? std::min(buy * (1.0 - spent_ / budget_), budget_ - spent_) : 0.0;
                 // Never buy past the reservation within one step, whatever dt: keeps long calm steps stable.
                 buy = std::max(std::min(buy, book.consumed() - depth.current() * reservation_per_depth_), 0.0);
                 sell -= buy;
+                spent_ += buy;
                 opened.longs = perp_share_ * buy;  // those who buy the perp with leverage: long from now on
             }
         }
@@ -93,6 +99,9 @@ class ExogenousFlows {
     double short_flow_per_momentum_, buyer_flow_per_discount_;  // per unit of momentum or discount
     double cascade_share_;  // M12's new short flow per unit of liquidation flow while the price falls
     double perp_share_;     // M11's share of buyers on the perp
+    bool limited_;          // M11's capital is finite (buyers.budget > 0) ...
+    double budget_;         // ... this much over the path, notional at V
+    double spent_ = 0;      // and what of it they spent
     double short_ratio_ = 0, short_notional_ = 0, short_leverage_ = 1;  // M12: liquidation price / entry, ...
     double opened_notional_ = 0, dip_long_notional_ = 0;  // M12's shorts and M11's longs opened, at entry
 };

@@ -129,6 +129,8 @@ const std::array kSpecs = std::to_array<ParameterSpec>({
     {"history.intraday_share", K::Real, kDefaults.intraday_share, 0, 0.9, "fraction", "share of each side's open interest held for hours by intraday traders (needs history.enabled; 0: none)", REAL(intraday_share)},
     {"history.intraday_hold_days", K::Real, kDefaults.intraday_hold_days, 1e-4, 1, "day", "the intraday traders' mean hold", REAL(intraday_hold_days)},
     {"history.intraday_leverage", K::Real, kDefaults.intraday_leverage, 1, 100, "x", "the intraday traders' leverage median over positions.leverage_median (the same spread)", REAL(intraday_leverage)},
+    // M11's capital (appended for the same reason)
+    {"buyers.budget", K::Real, kDefaults.buyer_budget, 0, 1e3, "x OI", "what the dip buyers can spend over the path, a multiple of the open interest: their flow falls as they spend it (0: unlimited)", REAL(buyer_budget)},
 });
 
 #undef REAL
