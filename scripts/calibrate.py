@@ -155,11 +155,12 @@ def per_path(paths, rows=slice(None)):
         long_oi = np.where(total > 0, oi_fraction * long_n / np.where(total > 0, total, 1), 0.0)
         short_oi = np.where(total > 0, oi_fraction * short_n / np.where(total > 0, total, 1), 0.0)
     # The change of open interest over the path, relative to the initial (validate_model.py's oi_change): what
-    # opened (M11's longs on the perp, M12's shorts) less what was liquidated and what ADL closed; the initial
-    # open interest is the liquidated notional over its share of it.
+    # opened (M11's longs on the perp, M12's shorts) less what was liquidated, stopped out and closed by ADL; the
+    # initial open interest is the liquidated notional over its share of it.
     opened = paths["dip_long_notional"][rows] + paths["opportunistic_short_notional"][rows]
+    stopped = paths["stopped_long_notional"][rows] + paths["stopped_short_notional"][rows]
     with np.errstate(invalid="ignore", divide="ignore"):
-        oi_change = np.where(total > 0, (opened - total - paths["adl_notional"][rows]) * oi_fraction /
+        oi_change = np.where(total > 0, (opened - total - stopped - paths["adl_notional"][rows]) * oi_fraction /
                              np.where(total > 0, total, 1), np.nan)
     return {
         "oi_change": oi_change,
@@ -533,6 +534,8 @@ def main():
                     "show that --set liquidation.enabled=false breaks the calibration)")
     ap.add_argument("--permanent-impact", action="store_true",
                     help="also fit book.permanent_impact (M3's permanent impact of forced flow, off by default)")
+    ap.add_argument("--stops", action="store_true",
+                    help="also fit positions.stop_share and positions.stop_distance (the crowd's stop-losses, M6)")
     ap.add_argument("--start", metavar="CALIBRATION_JSON",
                     help="refit locally: skip stage 1 and centre stage 2 on that file's fitted values")
     ap.add_argument("--fix", action="append", default=[], metavar="KEY=VALUE",
@@ -555,6 +558,8 @@ def main():
         SCALES["fund_depleted"] = 0.01
     if opts.permanent_impact:
         FREE = FREE + [("book.permanent_impact", 1e-4, 0.01, True)]
+    if opts.stops:
+        FREE = FREE + [("positions.stop_share", 0.0, 0.6, False), ("positions.stop_distance", 0.2, 1.0, False)]
     for fix in opts.fix:
         key, eq, value = fix.partition("=")
         try:

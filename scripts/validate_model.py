@@ -78,12 +78,14 @@ def oi_change_data(era=ERA):
 
 def oi_change(f):
     """A path's change of open interest over its horizon, relative to the initial: the positions opened
-    during it (M11's longs on the perp, M12's shorts) less those liquidated and the counterparties ADL closed.
-    Voluntary closes during the path are not modelled (docs/model.md, M6)."""
+    during it (M11's longs on the perp, M12's shorts) less those liquidated, those closed at their stop-losses
+    and the counterparties ADL closed. Other voluntary closes during the path are not modelled (docs/model.md,
+    M6)."""
     p, sc = f["paths"], f["scenario"]
     initial = sc["positions.oi_to_depth"][:] * sc["book.depth_1pct"][:]
     opened = p["dip_long_notional"][:] + p["opportunistic_short_notional"][:]
-    closed = p["liquidated_long_notional"][:] + p["liquidated_short_notional"][:] + p["adl_notional"][:]
+    closed = (p["liquidated_long_notional"][:] + p["liquidated_short_notional"][:] + p["adl_notional"][:] +
+              p["stopped_long_notional"][:] + p["stopped_short_notional"][:])
     return (opened - closed) / initial
 
 

@@ -2,6 +2,7 @@
 // crowd given bars against a hand count, the price-history file's errors, and what the crowd changes in a path.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -345,4 +346,70 @@ TEST_CASE("M6's intraday traders: small falls liquidate more, and the response c
     INFO("3%: " << small_without << " -> " << small_with << ", 10%: " << big_without << " -> " << big_with);
     CHECK(small_with > 1.5 * small_without);
     CHECK(big_with / small_with < 0.8 * (big_without / small_without));
+}
+
+TEST_CASE("stop-losses: a share of each pair sits at a stop, which past extremes reach first",
+          "[population][M6][history]") {
+    // positions.stop_share of each (leverage, size) pair's flow carries a stop stop_distance of the way from
+    // the entry to the liquidation price: a twin run whose ratio is the stop's. The history's extremes cross
+    // a stop before the liquidation price, so of the same flow fewer positions with a stop are still open.
+    CascadeParams p = history_params();
+    PopulationScratch scratch;
+    Population plain, stops;
+    build_population(p, TierTable::btc_default(), scratch, plain);
+    p.stop_share = 0.5;
+    p.stop_distance = 0.5;
+    build_population(p, TierTable::btc_default(), scratch, stops);
+    const auto& runs = stops.long_runs;
+    std::size_t twins = 0;
+    double with = 0, without = 0;
+    for (std::size_t k = 0; k < runs.size(); ++k) {
+        double qty = 0;
+        for (std::size_t e = runs[k].first_alive; e < runs[k].last_alive; ++e)
+            qty += stops.cohort(Side::Long, k, e).qty;
+        (runs[k].stop ? with : without) += qty;
+        if (!runs[k].stop) continue;
+        ++twins;
+        CHECK((stops.cohort(Side::Long, k, runs[k].first_alive).flags & kStop) != 0);
+        // The stop lies between the liquidation price and the entry: halfway at 0.5.
+        const auto same = std::find_if(runs.begin(), runs.end(), [&](const CohortRun& r) {
+            return !r.stop && r.leverage == runs[k].leverage && r.size_class == runs[k].size_class;
+        });
+        if (same != runs.end()) CHECK(runs[k].ratio == Approx(0.5 * (1.0 + same->ratio)).epsilon(1e-12));
+    }
+    CHECK(twins > 0);
+    CHECK(with > 0);
+    CHECK(with < 0.9 * without);
+    // Open interest is the side's whatever the stops: the survivors carry it.
+    CHECK((with + without) * p.reference_price == Approx(plain.long_oi).epsilon(1e-9));
+    CHECK(plain.long_runs.size() < runs.size());
+}
+
+TEST_CASE("stop-losses close at market when the mark crosses them: no liquidation, no margin to the engine",
+          "[engine][M6]") {
+    CascadeParams p = quiet_day();
+    p.history_enabled = true;
+    p.air_pocket = true;
+    p.shock_size = 0.1;
+    p.fund_to_oi = 1.0;  // no ADL
+    // Invariants checked every step.
+    CascadeEngine engine(TierTable::btc_default(), EngineOptions{true});
+    const PathOutputs none = engine.run(p, 1, 0);
+    CHECK(none.stopped_long_notional == 0);
+    p.stop_share = 0.5;
+    const PathOutputs half = engine.run(p, 1, 0);
+    CHECK(half.stopped_long_notional > 0);
+    // Those stopped out are not liquidated and lose no margin to the engine.
+    CHECK(half.liquidated_long_notional < none.liquidated_long_notional);
+    CHECK(half.trader_margin_lost_long < none.trader_margin_lost_long);
+    // Their market orders are forced flow: stopped and liquidated longs together exceed the liquidations of
+    // the crowd without stops, whose positions only leave at their liquidation prices, further away.
+    CHECK(half.stopped_long_notional + half.liquidated_long_notional > none.liquidated_long_notional);
+    // A stop at the liquidation price itself closes the same positions as liquidation would, at market: the
+    // engine's throughput no longer holds them back, and none of them reaches the fund.
+    p.stop_share = 0.95;
+    p.stop_distance = 1.0;
+    const PathOutputs at_liquidation = engine.run(p, 1, 0);
+    CHECK(at_liquidation.liquidated_long_notional < 0.15 * none.liquidated_long_notional);
+    CHECK(at_liquidation.stopped_long_notional > 0.5 * none.liquidated_long_notional);
 }

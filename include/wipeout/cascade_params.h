@@ -89,6 +89,10 @@ struct CascadeParams {
     double intraday_share = 0.0;             ///< share of each side's open interest they hold
     double intraday_hold_days = 1.0 / 24.0;  ///< their mean hold
     double intraday_leverage = 1.0;          ///< their leverage median over positions.leverage_median
+    // Stop-loss orders: a share of the crowd's positions closes at market at a stop between the entry and the
+    // liquidation price (docs/model.md, M6). 0: none.
+    double stop_share = 0.0;                 ///< share of each (leverage, size) pair's positions with a stop
+    double stop_distance = 0.5;              ///< the stop's place: this fraction of the way to liquidation
     double oi_scale = 1.0;                   ///< a position snapshot's open interest times this (positions.source)
     double permanent_impact = 0.0;           ///< lambda: V's log move per d1 of net forced flow executed (M3)
 

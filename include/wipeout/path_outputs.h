@@ -39,6 +39,8 @@ struct PathOutputs {
     double max_backlog = 0;             ///< largest liquidation backlog (notional)
     double opportunistic_short_notional = 0;  ///< M12 shorts opened during the fall
     double dip_long_notional = 0;             ///< M11 dip buyers' longs opened on the perp
+    double stopped_long_notional = 0;         ///< longs closed at market at their stop-loss (M6)
+    double stopped_short_notional = 0;        ///< shorts closed at market at their stop-loss (M6)
     // losses
     double trader_margin_lost = 0;
     double trader_margin_lost_long = 0;

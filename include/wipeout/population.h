@@ -40,6 +40,7 @@ struct Cohort {
 
 inline constexpr std::uint16_t kOpportunistic = 1;  ///< an M12 short opened during the fall
 inline constexpr std::uint16_t kGrouped = 2;        ///< in a pool slot of a group ADL bounds (never reused)
+inline constexpr std::uint16_t kStop = 4;           ///< closed at market at its stop (its liquidation_price)
 
 /// The cohorts of one (leverage, size) pair on one side.
 struct CohortRun {
@@ -54,6 +55,8 @@ struct CohortRun {
     /// A crowd shaped by its history: the run's cohort at entry e weighs entry_weights[e] - removed *
     /// removal[e], what the history's past extremes left of the flow opened there (0: nothing removed).
     double removed = 0;
+    /// Positions with a stop-loss: `ratio` is the stop's, and crossing it closes them at market.
+    bool stop = false;
 };
 
 struct Population {
@@ -89,7 +92,7 @@ struct Population {
                       k.leverage,
                       k.size_class,
                       k.tier,
-                      0};
+                      static_cast<std::uint16_t>(k.stop ? kStop : 0)};
     }
     std::size_t cohort_count() const;
 };
@@ -221,6 +224,7 @@ struct PopulationScratch {
     std::vector<double> cached_entries, cached_entry_weights;
     std::vector<double> cached_leverages, cached_sizes;
     double cached_fee = -1;
+    double cached_stop = -1;  // the stops' distance the ratios carry twins for (-1: no stops)
     const TierTable* cached_tiers = nullptr;
     std::vector<CohortRun> ratio_long,
         ratio_short;  // per (leverage, size); weight unset; leverage 0 = infeasible

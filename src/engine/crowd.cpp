@@ -31,6 +31,7 @@ std::vector<Renewal::Level> run_levels(const std::vector<CohortRun>& runs) {
     std::vector<Renewal::Level> levels;
     double level_weight = 0, best = -1;
     for (const CohortRun& k : runs) {
+        if (k.stop) continue;  // the stop-losses' twins: the same mix, the opening flow has no stops
         if (levels.empty() || k.leverage != levels.back().leverage) {
             if (!levels.empty()) levels.back().share = level_weight;
             levels.push_back({k.ratio, k.leverage, k.position_notional, 0, k.tier, k.size_class});

@@ -257,7 +257,7 @@ void Crowd::take_grid_run(std::uint32_t k, double mark, Engine& engine) {
     }
     b.next[k] = to;
 
-    if (engine.cuts_partially(run.tier) || !b.left.empty()) {
+    if ((engine.cuts_partially(run.tier) && !run.stop) || !b.left.empty()) {
         // Partial cuts (each cohort's rest has its own liquidation price) and ADL shares: cohort by cohort.
         const std::size_t ne = pop_.entries.size();
         for (std::int64_t e = from; e != to; e += step) {
@@ -289,6 +289,10 @@ void Crowd::take_grid_run(std::uint32_t k, double mark, Engine& engine) {
         }
     }
     if (qty <= 0) return;
+    if (run.stop) {
+        engine.template stop<S>(qty, mark);
+        return;
+    }
     engine.template take_block<S>(qty, entry_value, run, static_cast<std::size_t>(step * (to - from)), mark);
 }
 

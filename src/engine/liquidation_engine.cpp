@@ -11,7 +11,10 @@ void LiquidationEngine::run_waves(double t, double dt, double fundamental, doubl
         const double mark = first ? venues.mark() : venues.remark(trade);
         const double triggered = enabled_ && crowd.crossed_by(mark) ? trigger(crowd, mark) : 0.0;
         if (triggered > 0) ++step_waves_;
-        if (backlog_empty() || capacity <= 0) break;
+        // Stop-losses fill at once, and the price they move may cross more: another round re-marks.
+        const bool stopped = execute_stops(fundamental, book);
+        if (stopped) trade = book.price(fundamental);
+        if ((backlog_empty() || capacity <= 0) && !stopped) break;
         if (rounds++ >= max_waves_) {
             capped = true;
             break;
@@ -54,6 +57,15 @@ double LiquidationEngine::execute_backlog(Side side, double capacity, double t, 
     return share * notional;
 }
 
+bool LiquidationEngine::execute_stops(double fundamental, OrderBook& book) {
+    if (stop_long_ == 0 && stop_short_ == 0) return false;
+    const double sell = (stop_long_ - stop_short_) * fundamental;  // notional at V, > 0 sells
+    book.execute(sell);
+    step_executed_net_sell_ += sell;  // forced flow as a liquidation's is: M3's permanent impact
+    stop_long_ = stop_short_ = 0;
+    return true;
+}
+
 void LiquidationEngine::report(PathOutputs& out) const {
     out.liquidated_long_notional = tally_.liquidated_long_notional;
     out.liquidated_short_notional = tally_.liquidated_short_notional;
@@ -66,6 +78,8 @@ void LiquidationEngine::report(PathOutputs& out) const {
     out.max_waves_in_step = tally_.max_waves_in_step;
     out.wave_cap_hits = tally_.wave_cap_hits;
     out.max_backlog = tally_.max_backlog;
+    out.stopped_long_notional = tally_.stopped_long_notional;
+    out.stopped_short_notional = tally_.stopped_short_notional;
 }
 
 }  // namespace wipeout::engine

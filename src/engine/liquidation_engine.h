@@ -3,7 +3,8 @@
 // price (a position in a high bracket only down to the bracket below: a partial cut), queues it in a backlog,
 // and executes the backlog through the book within its throughput, in waves: fill, re-mark, trigger the next
 // tier, within the step, until nothing new triggers or the step's capacity is spent. What an executed order
-// leaves (surplus or shortfall) goes to settlement (M9-M10).
+// leaves (surplus or shortfall) goes to settlement (M9-M10). Positions whose stop-loss the mark crossed are
+// no liquidation: they close at market in the same round, outside the engine's throughput and the ledger.
 #include <algorithm>
 #include <cstddef>
 
@@ -41,7 +42,7 @@ class LiquidationEngine {
     /// `fundamental`), updates `trade` as fills move the book.
     void waves(double t, double dt, double fundamental, double& trade, SpotVenues& venues, OrderBook& book,
                Crowd& crowd, Settlement& settlement) {
-        step_long_ = step_short_ = step_executed_net_sell_ = 0;
+        step_long_ = step_short_ = step_executed_net_sell_ = step_stopped_ = 0;
         step_waves_ = 0;
         const double mark = venues.remark(trade);
         if (long_backlog_.empty() && short_backlog_.empty() && !crossed(crowd, mark))
@@ -54,6 +55,13 @@ class LiquidationEngine {
     /// Takes over one crossed cohort: closes it, or cuts it down a bracket and files the rest with the crowd.
     template <Side S>
     [[gnu::always_inline]] inline void take_over(const Cohort& cohort, double mark, Crowd& crowd);
+    /// Positions with a stop-loss the mark crossed: `qty` closes at market this round (stops sell a long).
+    template <Side S>
+    void stop(double qty, double mark) {
+        (S == Side::Long ? stop_long_ : stop_short_) += qty;
+        (S == Side::Long ? tally_.stopped_long_notional : tally_.stopped_short_notional) += qty * mark;
+        step_stopped_ += qty * mark;
+    }
     /// Takes over a run's crossed block of `cohorts` grid cohorts, closed in full.
     template <Side S>
     void take_block(double qty, double entry_value, const CohortRun& run, std::size_t cohorts, double mark) {
@@ -66,6 +74,10 @@ class LiquidationEngine {
     double step_liquidated_long() const { return step_long_; }
     double step_liquidated_short() const { return step_short_; }
     double step_liquidated() const { return step_long_ + step_short_; }
+    /// What the step closed at market at stop-losses (notional at the mark).
+    double step_stopped() const { return step_stopped_; }
+    /// Forced flow the market sees: liquidations and the stop-losses' market orders.
+    double step_forced() const { return step_long_ + step_short_ + step_stopped_; }
     /// Net forced selling the step executed through the book (notional at V; buying to close shorts counts
     /// negative): what moves V permanently (M3).
     double step_executed_net_sell() const { return step_executed_net_sell_; }
@@ -92,6 +104,8 @@ class LiquidationEngine {
     double trigger(Crowd& crowd, double mark);
     double execute_backlog(Side side, double capacity, double t, double fundamental, double mark,
                            Settlement& settlement);
+    /// Sends the round's crossed stop-losses to the book at market; false when there were none.
+    bool execute_stops(double fundamental, OrderBook& book);
     template <Side S>
     [[gnu::always_inline]] inline void enqueue(double qty, double entry_value, double margin, double count,
                                                double mark);
@@ -103,6 +117,8 @@ class LiquidationEngine {
     double capacity_per_s_;
     int max_waves_;
     Backlog long_backlog_, short_backlog_;
+    double stop_long_ = 0, stop_short_ = 0;  // the round's crossed stop-losses, quantity
+    double step_stopped_ = 0;
     double margin_taken_ = 0;
     double step_long_ = 0, step_short_ = 0, step_executed_net_sell_ = 0;
     int step_waves_ = 0;
@@ -111,6 +127,7 @@ class LiquidationEngine {
         double liquidated_long_count = 0, liquidated_short_count = 0;
         double margin_lost_long = 0, margin_lost_short = 0;
         double n_waves = 0, max_waves_in_step = 0, wave_cap_hits = 0, max_backlog = 0;
+        double stopped_long_notional = 0, stopped_short_notional = 0;
     } tally_;
 };
 
@@ -138,6 +155,10 @@ void LiquidationEngine::enqueue(double qty, double entry_value, double margin, d
 template <Side S>
 void LiquidationEngine::take_over(const Cohort& c, double mark, Crowd& crowd) {
     if (c.qty <= 0) return;  // emptied by ADL
+    if (c.flags & kStop) {
+        stop<S>(c.qty, mark);
+        return;
+    }
     ++counters_.take_overs;
     // M8 partial liquidation: a position in a high bracket is cut to the bracket below and keeps its rest,
     // whose lower maintenance rate puts its liquidation price further away.

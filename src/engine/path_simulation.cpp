@@ -64,7 +64,7 @@ PathOutputs PathSimulation::run() {
         // the venues' noise are exact at any step, so they alone never hold it fine, and neither does a
         // trickle of liquidations too small to move the book.
         const double moved = std::abs(depth_.book().displacement() - displacement_before);
-        const bool liquidating = engine_.step_liquidated() > quiet_move_ * depth_.base();
+        const bool liquidating = engine_.step_forced() > quiet_move_ * depth_.base();
         active = shock_.under_way(t) || backlog > 0 || liquidating || moved > quiet_move_;
     }
     return finish();
@@ -87,8 +87,7 @@ void PathSimulation::step(double t, double dt) {
     venues_.update(book, V, trade_, decays);                              // M5: venues, index
     engine_.waves(t, dt, V, trade_, venues_, book, crowd_, settlement_);  // M7-M10: mark, cascade
     forced_log_move_ = depth_.permanent_log_move(engine_.step_executed_net_sell());  // V's next move (M3)
-    memory_.update(fundamental_.log_value() + venues_.perp_gap(book.displacement()),
-                   engine_.step_liquidated(),
+    memory_.update(fundamental_.log_value() + venues_.perp_gap(book.displacement()), engine_.step_forced(),
                    decays);  // stress and momentum
 }
 

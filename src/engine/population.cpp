@@ -336,6 +336,7 @@ bool intraday_stock(const CascadeParams& p, PopulationScratch& s, Side side, dou
                     std::vector<Cohort>& out) {
     auto& in = s.intraday;
     const double sigma = p.history_volatility_annual / std::sqrt(365.0);
+    const std::size_t pairs = s.leverages.size() * s.size_weights.size();  // not the stop-losses' twins
     if (in.ratio_version != s.ratio_version || in.hold_days != p.intraday_hold_days ||
         in.volatility != sigma) {
         const double decay = std::sqrt(2.0 / p.intraday_hold_days) / sigma;
@@ -343,9 +344,9 @@ bool intraday_stock(const CascadeParams& p, PopulationScratch& s, Side side, dou
             const auto& ratios = d == Side::Long ? s.ratio_long : s.ratio_short;
             auto& surviving = in.surviving[d == Side::Long ? 0 : 1];
             auto& offset = in.offset[d == Side::Long ? 0 : 1];
-            surviving.assign(ratios.size(), 0.0);
-            offset.assign(ratios.size(), 0.0);
-            for (std::size_t k = 0; k < ratios.size(); ++k) {
+            surviving.assign(pairs, 0.0);
+            offset.assign(pairs, 0.0);
+            for (std::size_t k = 0; k < pairs; ++k) {
                 const CohortRun& run = ratios[k];
                 if (run.leverage == 0) continue;  // infeasible
                 const bool never = d == Side::Long ? run.ratio <= 0 : run.ratio >= 1e300;
@@ -369,11 +370,11 @@ bool intraday_stock(const CascadeParams& p, PopulationScratch& s, Side side, dou
     const auto& offset = in.offset[side == Side::Long ? 0 : 1];
     const std::size_t ns = s.size_weights.size();
     double total = 0;
-    for (std::size_t k = 0; k < ratios.size(); ++k)
+    for (std::size_t k = 0; k < pairs; ++k)
         total += in.weights[k / ns] * s.size_weights[k % ns] * surviving[k];
     if (!(total > 0) || !(oi > 0)) return false;
     const double p0 = p.reference_price;
-    for (std::size_t k = 0; k < ratios.size(); ++k) {
+    for (std::size_t k = 0; k < pairs; ++k) {
         const double qty = oi * (in.weights[k / ns] * s.size_weights[k % ns] * surviving[k] / total) / p0;
         if (!(qty > 0)) continue;
         const CohortRun& run = ratios[k];
@@ -433,10 +434,12 @@ void build_population(const CascadeParams& p, const TierTable& tiers, Population
     // Liquidation price / entry and the bracket for each (leverage, size): computed with the margin module
     // at entry P0, and cached, since sampled parameters rarely change the levels themselves.
     const std::size_t nl = s.leverages.size(), ns = s.size_notional.size();
+    const double stop = p.stop_share > 0 ? p.stop_distance : -1.0;
     if (s.cached_tiers != &tiers || s.cached_fee != p.liquidation_fee || s.cached_leverages != s.leverages ||
-        s.cached_sizes != s.size_notional) {
+        s.cached_sizes != s.size_notional || s.cached_stop != stop) {
         s.cached_tiers = &tiers;
         s.cached_fee = p.liquidation_fee;
+        s.cached_stop = stop;
         s.cached_leverages = s.leverages;
         s.cached_sizes = s.size_notional;
         ++s.ratio_version;
@@ -466,6 +469,22 @@ void build_population(const CascadeParams& p, const TierTable& tiers, Population
                     } catch (const InputError&) {
                         // Infeasible at entry under this convention: no such cohort.
                     }
+                }
+            }
+        }
+        if (stop >= 0) {
+            // The positions with a stop-loss: each pair's twin, its ratio the stop's, `stop` of the way from
+            // the entry to the liquidation price (a 1x long's, which never liquidates, that of the way to
+            // zero).
+            for (auto* ratios : {&s.ratio_long, &s.ratio_short}) {
+                const bool longs = ratios == &s.ratio_long;
+                for (std::size_t k = 0; k < nl * ns; ++k) {
+                    CohortRun twin = (*ratios)[k];
+                    if (twin.leverage > 0)
+                        twin.ratio = longs ? 1.0 - stop * (1.0 - twin.ratio)
+                                           : (twin.ratio >= 1e300 ? 1e300 : 1.0 + stop * (twin.ratio - 1.0));
+                    twin.stop = true;
+                    ratios->push_back(twin);
                 }
             }
         }
@@ -510,51 +529,53 @@ void build_population(const CascadeParams& p, const TierTable& tiers, Population
             for (std::size_t e = 0; e < ne; ++e) s.removal_prefix[e + 1] = s.removal_prefix[e] + removal[e];
         }
         double surviving = 0;
-        for (std::size_t i = 0; i < nl; ++i) {
-            for (std::size_t c = 0; c < ns; ++c) {
-                CohortRun run = ratios[i * ns + c];
-                run.weight = s.leverage_weights[i] * s.size_weights[c];
-                if (run.leverage == 0 || run.weight <= 0 || side_oi <= 0) continue;
-                if (bars) {
-                    const std::size_t index = i * ns + c;
-                    const double* row = &(side == Side::Long ? s.history_rows.long_rows : s.history_rows.short_rows)[index * ne];
-                    std::uint32_t lo = 0, hi = static_cast<std::uint32_t>(ne);
-                    while (lo < hi && !(row[lo] > 0)) ++lo;
-                    while (hi > lo && !(row[hi - 1] > 0)) --hi;
-                    if (lo >= hi) continue;
-                    run.first_alive = lo;
-                    run.last_alive = hi;
-                    double mass = 0;
-                    for (std::uint32_t e = lo; e < hi; ++e) mass += row[e];
-                    surviving += run.weight * mass;
-                    auto& rows = side == Side::Long ? out.long_rows : out.short_rows;
-                    rows.insert(rows.end(), row, row + ne);
-                    runs.push_back(run);
-                    continue;
-                }
-                if (history) {
-                    if (!history_run(side, decay, entries, out.entry_weights, removal, p0, run)) continue;
-                    surviving += run.weight * ((s.weight_prefix[run.last_alive] - s.weight_prefix[run.first_alive]) -
-                                               run.removed * (s.removal_prefix[run.last_alive] -
-                                                              s.removal_prefix[run.first_alive]));
-                    runs.push_back(run);
-                    continue;
-                }
-                // Alive: a long's liquidation price below P0 by more than the clearance (the recent range
-                // liquidated the rest), a short's above.
-                const double bound =
-                    (side == Side::Long ? 1.0 - p.clearance : 1.0 + p.clearance) * p0 / run.ratio;
-                const auto split = static_cast<std::uint32_t>(
-                    (side == Side::Long ? std::lower_bound(entries.begin(), entries.end(), bound)
-                                        : std::upper_bound(entries.begin(), entries.end(), bound)) -
-                    entries.begin());
-                run.first_alive = side == Side::Long ? 0 : split;
-                run.last_alive = side == Side::Long ? split : static_cast<std::uint32_t>(entries.size());
-                if (run.first_alive >= run.last_alive) continue;
-                surviving +=
-                    run.weight * (s.weight_prefix[run.last_alive] - s.weight_prefix[run.first_alive]);
+        // Per (leverage, size) pair, then (with stop-losses) each pair's twin with a stop.
+        const bool stops = ratios.size() > nl * ns;
+        for (std::size_t index = 0; index < ratios.size(); ++index) {
+            const std::size_t i = index / ns % nl, c = index % ns;
+            CohortRun run = ratios[index];
+            run.weight = s.leverage_weights[i] * s.size_weights[c];
+            if (stops) run.weight *= run.stop ? p.stop_share : 1.0 - p.stop_share;
+            if (run.leverage == 0 || run.weight <= 0 || side_oi <= 0) continue;
+            if (bars) {
+                const double* row =
+                    &(side == Side::Long ? s.history_rows.long_rows : s.history_rows.short_rows)[index * ne];
+                std::uint32_t lo = 0, hi = static_cast<std::uint32_t>(ne);
+                while (lo < hi && !(row[lo] > 0)) ++lo;
+                while (hi > lo && !(row[hi - 1] > 0)) --hi;
+                if (lo >= hi) continue;
+                run.first_alive = lo;
+                run.last_alive = hi;
+                double mass = 0;
+                for (std::uint32_t e = lo; e < hi; ++e) mass += row[e];
+                surviving += run.weight * mass;
+                auto& rows = side == Side::Long ? out.long_rows : out.short_rows;
+                rows.insert(rows.end(), row, row + ne);
                 runs.push_back(run);
+                continue;
             }
+            if (history) {
+                if (!history_run(side, decay, entries, out.entry_weights, removal, p0, run)) continue;
+                surviving +=
+                    run.weight *
+                    ((s.weight_prefix[run.last_alive] - s.weight_prefix[run.first_alive]) -
+                     run.removed * (s.removal_prefix[run.last_alive] - s.removal_prefix[run.first_alive]));
+                runs.push_back(run);
+                continue;
+            }
+            // Alive: a long's liquidation price below P0 by more than the clearance (the recent range
+            // liquidated the rest), a short's above.
+            const double bound =
+                (side == Side::Long ? 1.0 - p.clearance : 1.0 + p.clearance) * p0 / run.ratio;
+            const auto split = static_cast<std::uint32_t>(
+                (side == Side::Long ? std::lower_bound(entries.begin(), entries.end(), bound)
+                                    : std::upper_bound(entries.begin(), entries.end(), bound)) -
+                entries.begin());
+            run.first_alive = side == Side::Long ? 0 : split;
+            run.last_alive = side == Side::Long ? split : static_cast<std::uint32_t>(entries.size());
+            if (run.first_alive >= run.last_alive) continue;
+            surviving += run.weight * (s.weight_prefix[run.last_alive] - s.weight_prefix[run.first_alive]);
+            runs.push_back(run);
         }
         double per_weight = surviving > 0 ? side_oi / (surviving * p0) : 0.0;
         if (p.history_enabled && p.intraday_share > 0 &&

@@ -40,6 +40,8 @@ const std::array kOutputs = std::to_array<OutputSpec>({
     {"max_backlog", K::Real, Up, "quote", "largest liquidation backlog", &O::max_backlog},
     {"opportunistic_short_notional", K::Real, Up, "quote", "M12 shorts opened into the fall", &O::opportunistic_short_notional},
     {"dip_long_notional", K::Real, Up, "quote", "M11 dip buyers' longs opened on the perp", &O::dip_long_notional},
+    {"stopped_long_notional", K::Real, Up, "quote", "longs closed at market at their stop-loss (positions.stop_share)", &O::stopped_long_notional},
+    {"stopped_short_notional", K::Real, Up, "quote", "shorts closed at market at their stop-loss", &O::stopped_short_notional},
     {"trader_margin_lost", K::Real, Up, "quote", "margin lost by liquidated traders", &O::trader_margin_lost},
     {"trader_margin_lost_long", K::Real, Up, "quote", "of which longs", &O::trader_margin_lost_long},
     {"trader_margin_lost_short", K::Real, Up, "quote", "of which shorts", &O::trader_margin_lost_short},

@@ -50,10 +50,11 @@ paths = {"liquidated_long_notional": np.full(n, 20.0), "liquidated_short_notiona
          "liquidated_oi_fraction": np.full(n, 0.1), "max_rise": np.zeros(n), "max_drawdown": dd,
          "recovered_end": np.zeros(n), "amplification": np.ones(n), "fund_depleted": np.zeros(n, bool),
          "dip_long_notional": np.array([33.0] * 5 + [6.0] * 5), "opportunistic_short_notional": np.full(n, 3.0),
-         "adl_notional": np.array([0.0] * 5 + [3.0] * 5)}
+         "adl_notional": np.array([0.0] * 5 + [3.0] * 5),
+         "stopped_long_notional": np.array([0.0] * 5 + [2.0] * 5), "stopped_short_notional": np.full(n, 0.0)}
 v = c.per_path(paths)
 assert np.isclose(c.statistic(v, "oichange_4_8"), (36 - 30) / 300), c.statistic(v, "oichange_4_8")
-assert np.isclose(c.statistic(v, "oichange_8"), (9 - 33) / 300), c.statistic(v, "oichange_8")
+assert np.isclose(c.statistic(v, "oichange_8"), (9 - 35) / 300), c.statistic(v, "oichange_8")
 # one unit of loss is 5 points of open interest
 assert np.isclose(c.error("oichange_8", -0.068, -0.118), 1.0)
 PYEOF
