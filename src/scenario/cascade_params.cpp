@@ -130,10 +130,10 @@ const std::array kSpecs = std::to_array<ParameterSpec>({
     {"history.intraday_hold_days", K::Real, kDefaults.intraday_hold_days, 1e-4, 1, "day", "the intraday traders' mean hold", REAL(intraday_hold_days)},
     {"history.intraday_leverage", K::Real, kDefaults.intraday_leverage, 1, 100, "x", "the intraday traders' leverage median over positions.leverage_median (the same spread)", REAL(intraday_leverage)},
     // M11's capital (appended for the same reason)
+    {"buyers.budget", K::Real, kDefaults.buyer_budget, 0, 1e3, "x OI", "what the dip buyers can spend over the path, a multiple of the open interest: their flow falls as they spend it (0: unlimited)", REAL(buyer_budget)},
     // Stop-loss orders (appended for the same reason)
     {"positions.stop_share", K::Real, kDefaults.stop_share, 0, 0.95, "fraction", "share of the crowd's positions (grid or history) with a stop-loss: closed at market when the mark crosses the stop, never liquidated (0: none)", REAL(stop_share)},
     {"positions.stop_distance", K::Real, kDefaults.stop_distance, 0.01, 1, "fraction", "where the stop sits: this fraction of the way from the entry to the liquidation price", REAL(stop_distance)},
-    {"buyers.budget", K::Real, kDefaults.buyer_budget, 0, 1e3, "x OI", "what the dip buyers can spend over the path, a multiple of the open interest: their flow falls as they spend it (0: unlimited)", REAL(buyer_budget)},
 });
 
 #undef REAL
