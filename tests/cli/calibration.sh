@@ -57,6 +57,17 @@ assert np.isclose(c.statistic(v, "oichange_4_8"), (36 - 30) / 300), c.statistic(
 assert np.isclose(c.statistic(v, "oichange_8"), (9 - 35) / 300), c.statistic(v, "oichange_8")
 # one unit of loss is 5 points of open interest
 assert np.isclose(c.error("oichange_8", -0.068, -0.118), 1.0)
+# --throttled-bounds: a throttled feed's figure is a lower bound; no loss from it to THROTTLE times it, the
+# usual log-scaled miss outside; other figures and the option off are the two-sided fit as before
+c.THROTTLED_ON = True
+ev, rep = "control_routine_day", 0.005
+assert c.error("oi_fraction", rep * 1.01, rep, ev) == 0 and c.error("oi_fraction", rep * c.THROTTLE * 0.99, rep, ev) == 0
+assert np.isclose(c.error("oi_fraction", rep / 2.5, rep, ev), -1.0)
+assert np.isclose(c.error("oi_fraction", rep * c.THROTTLE * 2.5, rep, ev), 1.0)
+assert np.isclose(c.error("liquidated", 3.99e8 * 2, 3.99e8, "2022-06-13_celsius"), 0.0)
+assert np.isclose(c.error("liquidated", 1.1e9 * 2, 1.1e9, "2020-03-12_black_thursday"), 1.0)  # complete feed
+c.THROTTLED_ON = False
+assert np.isclose(c.error("oi_fraction", rep * 2.5, rep, ev), 1.0)
 PYEOF
 
 # --fix holds a parameter (a free one leaves the fit, its value reaches every run) and --start refits around a
@@ -86,3 +97,26 @@ expect_exit 2 $PY "$script" --wipeout "$WIPEOUT" "${tiny[@]}" --start "$tmp/fix/
 expect_grep '^calibrate.py: --start .*: no fitted value of book.shape$' "$tmp/err"
 expect_exit 2 $PY "$script" --wipeout "$WIPEOUT" "${tiny[@]}" --start "$tmp/missing.json" --out "$tmp/start3"
 expect_grep '^calibrate.py: --start .*missing.json: not a calibration.json with fitted values' "$tmp/err"
+
+# The throttle factor --throttled-bounds rests on: the same crowd on either side of the feed's break, complete
+# then throttled (needs the data beside the repository; a missing file is one line and exit 2).
+data="$WIPEOUT_SOURCE_DIR/../shared/data/binance_btcusdt_perp_daily_2020_2024.csv"
+if [[ -f "$data" ]]; then
+  expect_exit 0 $PY "$WIPEOUT_SOURCE_DIR/scripts/throttle_factor.py" --data "$data"
+  expect_grep '^2%-4% +4\.91% \( 31\) +0\.52% \( 21\) +9\.5 ' "$tmp/out"
+  expect_grep '^8%\+ +22\.48% \( 10\) +1\.87% \( 12\) +12\.1 ' "$tmp/out"
+fi
+expect_exit 2 $PY "$WIPEOUT_SOURCE_DIR/scripts/throttle_factor.py" --data "$tmp/none.csv"
+expect_grep '^throttle_factor.py: --data .*none.csv: No such file or directory$' "$tmp/err"
+
+# --evaluate: the fit's loss of the scenarios as they are, no fit. The throttled figures as bounds can only
+# lower it, and on the default they do (its control liquidates more than the throttled 0.5% of OI).
+fit=(--crowd history --permanent-impact --fix book.shape=2 --final-paths 200)
+expect_exit 0 $PY "$script" --wipeout "$WIPEOUT" --evaluate "${fit[@]}" --out "$tmp/eval"
+two_sided=$(sed -n 's/^loss \([0-9.]*\) (.*/\1/p' "$tmp/out")
+expect_grep '^control_routine_day +oi_fraction +0\.0050 ' "$tmp/out"
+expect_exit 0 $PY "$script" --wipeout "$WIPEOUT" --evaluate "${fit[@]}" --throttled-bounds --out "$tmp/eval"
+bounded=$(sed -n 's/^loss \([0-9.]*\) (.*/\1/p' "$tmp/out")
+[[ -n "$two_sided" && -n "$bounded" ]] || fail "--evaluate printed no loss"
+$PY -c "import sys; sys.exit(0 if float('$bounded') < float('$two_sided') else 1)" ||
+  fail "--throttled-bounds loss $bounded not below the two-sided $two_sided"
