@@ -121,6 +121,10 @@ THROTTLE = 10.0
 THROTTLED = {("2022-06-13_celsius", "liquidated"), ("2023-08-17_spacex", "liquidated"),
              ("control_routine_day", "oi_fraction")}
 THROTTLED_ON = False
+# With the bounds the default scenario's levels become targets too: its median long liquidations over OI in each
+# bin of max_drawdown between the 2022-2024 data's (RESPONSE's feed: throttled) and THROTTLE times them. Without
+# them only the curve's shape is fitted there.
+DEFAULT_THROTTLED_LEVELS = {"level_2_4": 0.00155, "level_4_6": 0.00213, "level_6_8": 0.00293, "level_8_12": 0.00545}
 
 # Free parameters: (key, low, high, log axis). Common to all events. The classic crowd (an entry grid around P0
 # and a clearance) is what the default scenario has; --crowd history fits the crowd the market's history leaves
@@ -559,7 +563,8 @@ def main():
                     help="also fit positions.stop_share and positions.stop_distance (the crowd's stop-losses, M6)")
     ap.add_argument("--throttled-bounds", action="store_true",
                     help="fit the figures from throttled feeds (2022's and 2023's liquidated notional, the control's "
-                         f"liquidated share of OI) as lower bounds: no loss from them to {THROTTLE:g} times them")
+                         "liquidated share of OI, and the 2022-2024 levels of the default scenario's response curve) "
+                         f"as lower bounds: no loss from them to {THROTTLE:g} times them")
     ap.add_argument("--start", metavar="CALIBRATION_JSON",
                     help="refit locally: skip stage 1 and centre stage 2 on that file's fitted values")
     ap.add_argument("--fix", action="append", default=[], metavar="KEY=VALUE",
@@ -585,6 +590,9 @@ def main():
     if opts.stops:
         FREE = FREE + [("positions.stop_share", 0.0, 0.6, False), ("positions.stop_distance", 0.2, 1.0, False)]
     THROTTLED_ON = opts.throttled_bounds
+    if THROTTLED_ON:
+        EVENTS[DEFAULT].update(DEFAULT_THROTTLED_LEVELS)
+        THROTTLED.update((DEFAULT, k) for k in DEFAULT_THROTTLED_LEVELS)
     for fix in opts.fix:
         key, eq, value = fix.partition("=")
         try:

@@ -109,14 +109,17 @@ fi
 expect_exit 2 $PY "$WIPEOUT_SOURCE_DIR/scripts/throttle_factor.py" --data "$tmp/none.csv"
 expect_grep '^throttle_factor.py: --data .*none.csv: No such file or directory$' "$tmp/err"
 
-# --evaluate: the fit's loss of the scenarios as they are, no fit. The throttled figures as bounds can only
-# lower it, and on the default they do (its control liquidates more than the throttled 0.5% of OI).
+# --evaluate: the fit's loss of the scenarios as they are, no fit. With the bounds the throttled figures cost
+# less (the default's control liquidates more than the throttled 0.5% of OI), though the default scenario's
+# levels join the targets: on the default the loss is lower.
 fit=(--crowd history --permanent-impact --fix book.shape=2 --final-paths 200)
 expect_exit 0 $PY "$script" --wipeout "$WIPEOUT" --evaluate "${fit[@]}" --out "$tmp/eval"
 two_sided=$(sed -n 's/^loss \([0-9.]*\) (.*/\1/p' "$tmp/out")
 expect_grep '^control_routine_day +oi_fraction +0\.0050 ' "$tmp/out"
+! grep -Eq '^default_scenario +level_' "$tmp/out" || fail "the default scenario's levels are targets without the bounds"
 expect_exit 0 $PY "$script" --wipeout "$WIPEOUT" --evaluate "${fit[@]}" --throttled-bounds --out "$tmp/eval"
 bounded=$(sed -n 's/^loss \([0-9.]*\) (.*/\1/p' "$tmp/out")
+expect_grep '^default_scenario +level_4_6 +0\.002 ' "$tmp/out"  # the default's throttled levels become targets
 [[ -n "$two_sided" && -n "$bounded" ]] || fail "--evaluate printed no loss"
 $PY -c "import sys; sys.exit(0 if float('$bounded') < float('$two_sided') else 1)" ||
   fail "--throttled-bounds loss $bounded not below the two-sided $two_sided"
