@@ -7,14 +7,17 @@ Run from the repository root:
     /usr/bin/python3 scripts/calibrate.py --wipeout build/wipeout            # fit, print, write JSON
     /usr/bin/python3 scripts/calibrate.py --wipeout build/wipeout --pin      # write the regression pins
     /usr/bin/python3 scripts/calibrate.py --wipeout build/wipeout --check    # compare with the pins
+    /usr/bin/python3 scripts/calibrate.py --wipeout build/wipeout --evaluate # the loss as things are, no fit
 
 The events are experiments/history/*.toml: each is a scenario of the market before the event, with a
 prior on the exogenous shock (fixed here, never fitted). The free parameters (FREE below) are common to
 all events and fitted jointly with the tool itself: a Latin-hypercube `wipeout sweep` per event over the
 same design (verified point by point), a second, narrower hypercube around the best point, and a final
 run of the chosen vector with more paths. The loss sums, over events and targets, the squared scaled
-error of the simulated median against the reported figure (TARGETS, SCALES). docs/calibration.md
-explains every choice and reports the result.
+error of the simulated median against the reported figure (TARGETS, SCALES); with --throttled-bounds a figure
+from a throttled liquidation feed (THROTTLED) counts only outside the band from it to THROTTLE times it
+(scripts/throttle_factor.py measures the factor). docs/calibration.md explains every choice and reports the
+result.
 
 Outputs go to results/calibration/ (ignored by git): the sweep files, calibration.json (fitted values,
 loss, per-event table) and the printed table. --pin writes experiments/history/calibrated_medians.json
