@@ -51,7 +51,11 @@ _NONE = {"amplification": None, "oi_fraction": None, "fund_depleted": None}
 # Targets: the ratios of the median long liquidations over OI, (4-6%)/(2-4%) and (8-12%)/(2-4%), the pooled long
 # share in each bin, and that at least 90% of paths in each bin liquidate some longs (one-sided).
 RESPONSE_BINS = ((0.02, 0.04), (0.04, 0.06), (0.06, 0.08), (0.08, 0.12))
-RESPONSE = {"ratio_4_6": 0.213 / 0.155, "ratio_8_12": 0.545 / 0.155,
+# The data's median long liquidations over OI per bin (a throttled feed: the ratios are targets, the levels only as
+# bounds, --throttled-bounds).
+DATA_LEVELS = {"level_2_4": 0.00155, "level_4_6": 0.00213, "level_6_8": 0.00293, "level_8_12": 0.00545}
+RESPONSE = {"ratio_4_6": DATA_LEVELS["level_4_6"] / DATA_LEVELS["level_2_4"],
+            "ratio_8_12": DATA_LEVELS["level_8_12"] / DATA_LEVELS["level_2_4"],
             "long_2_4": 0.58, "long_4_6": 0.64, "long_6_8": 0.65, "long_8_12": 0.61,
             "any_2_4": 0.9, "any_4_6": 0.9, "any_6_8": 0.9, "any_8_12": 0.9,
             # How the shorts fare on a rise against the longs on a fall: the median short liquidations over OI
@@ -124,10 +128,9 @@ THROTTLE = 10.0
 THROTTLED = {("2022-06-13_celsius", "liquidated"), ("2023-08-17_spacex", "liquidated"),
              ("control_routine_day", "oi_fraction")}
 THROTTLED_ON = False
-# With the bounds the default scenario's levels become targets too: its median long liquidations over OI in each
-# bin of max_drawdown between the 2022-2024 data's (RESPONSE's feed: throttled) and THROTTLE times them. Without
-# them only the curve's shape is fitted there.
-DEFAULT_THROTTLED_LEVELS = {"level_2_4": 0.00155, "level_4_6": 0.00213, "level_6_8": 0.00293, "level_8_12": 0.00545}
+# With the bounds the default scenario's levels (DATA_LEVELS) become targets too: its median long liquidations over
+# OI in each bin of max_drawdown between the 2022-2024 data's and THROTTLE times them. Without them only the
+# curve's shape is fitted there.
 
 # Free parameters: (key, low, high, log axis). Common to all events. The classic crowd (an entry grid around P0
 # and a clearance) is what the default scenario has; --crowd history fits the crowd the market's history leaves
@@ -594,8 +597,8 @@ def main():
         FREE = FREE + [("positions.stop_share", 0.0, 0.6, False), ("positions.stop_distance", 0.2, 1.0, False)]
     THROTTLED_ON = opts.throttled_bounds
     if THROTTLED_ON:
-        EVENTS[DEFAULT].update(DEFAULT_THROTTLED_LEVELS)
-        THROTTLED.update((DEFAULT, k) for k in DEFAULT_THROTTLED_LEVELS)
+        EVENTS[DEFAULT].update(DATA_LEVELS)
+        THROTTLED.update((DEFAULT, k) for k in DATA_LEVELS)
     for fix in opts.fix:
         key, eq, value = fix.partition("=")
         try:
