@@ -17,11 +17,15 @@
 5. the default scenario exhausts its fund on at most 5% of paths.
 
     /usr/bin/python3 scripts/validate_model.py --wipeout build/wipeout [--paths 20000] [--json FILE]
+        [--data DAILY.csv] [--days FROM:TO]
+
+--data and --days hold the default scenario's response against other days (default: 2022-2024 of the file beside
+the repository), e.g. a file with days the fit has not seen; the era's figures come from the same file where it
+covers January 2020 - April 2021, else from the data README's table. Bins and figures: scripts/report/response.py.
 
 Exit 0 when every criterion passes, 1 otherwise (the table says which); --report-only always exits 0.
 """
 import argparse
-import csv
 import json
 import math
 import pathlib
@@ -33,7 +37,9 @@ import h5py
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "binance_btcusdt_perp_daily_2020_2024.csv"
+sys.path.insert(0, str(ROOT / "scripts" / "report"))
+import response  # noqa: E402 (the liquidation response, read one way for paths and days)
+
 BINS = ((0.02, 0.04), (0.04, 0.06), (0.06, 0.08), (0.08, 0.12))
 # The same figures, from the data's README, where the data file is not beside the repository.
 DATA_TABLE = {"median": (0.00155, 0.00213, 0.00293, 0.00545), "long": (0.58, 0.64, 0.65, 0.61),
@@ -56,7 +62,7 @@ def run(wipeout, args, out, sets=()):
 
 # The era whose feed was complete (January 2020 - April 2021): the response curve's levels, against
 # experiments/history/era_2020_daily.toml (that era's leverage and open interest).
-ERA = ("2020-01-01", "2021-05-01")
+ERA = response.COMPLETE_ERA
 ERA_TABLE = {"median": (0.0408, 0.0710, 0.1062, 0.1809), "long": (0.63, 0.71, 0.75, 0.78),
              "up_down": (0.63, 0.66, 0.52, 0.56)}
 # The era's median change of open interest (close / open - 1) on the days that fell 4-8% and 8% or more from
@@ -64,16 +70,6 @@ ERA_TABLE = {"median": (0.0408, 0.0710, 0.1062, 0.1809), "long": (0.63, 0.71, 0.
 OI_BINS = ((0.04, 0.08), (0.08, 1.0))
 OI_TABLE = (0.0070, -0.1180)
 OI_TOLERANCE = 0.05  # points of open interest: the era grew 1.2% on its median calm day
-
-
-def oi_change_data(era=ERA):
-    """The median change of open interest over the day, per OI_BINS bin of the day's fall, in [era[0], era[1])."""
-    if not DATA.exists():
-        return OI_TABLE
-    rows = [r for r in csv.DictReader(open(DATA)) if era[0] <= r["date"] < era[1]]
-    fall = np.array([1 - float(r["low"]) / float(r["open"]) for r in rows])
-    change = np.array([float(r["oi_close_btc"]) / float(r["oi_open_btc"]) - 1 for r in rows])
-    return tuple(float(np.median(change[(fall >= lo) & (fall < hi)])) for lo, hi in OI_BINS)
 
 
 def oi_change(f):
@@ -89,46 +85,30 @@ def oi_change(f):
     return (opened - closed) / initial
 
 
-def daily_data(era=("2022-01-01", "2025-01-01"), table=DATA_TABLE):
-    """Median long liquidations over OI and pooled long share per bin of the day's fall, on the days in
-    [era[0], era[1]) (2022-2024 unless given)."""
-    if not DATA.exists():
-        return table, "the data README's table"
-    rows = [r for r in csv.DictReader(open(DATA)) if era[0] <= r["date"] < era[1]]
-    fall = np.array([1 - float(r["low"]) / float(r["open"]) for r in rows])
-    rise = np.array([float(r["high"]) / float(r["open"]) - 1 for r in rows])
-    oi = np.array([float(r["oi_open_btc"]) for r in rows])
-    lq = np.array([float(r["long_liq_btc"]) for r in rows])
-    sq = np.array([float(r["short_liq_btc"]) for r in rows])
-    med, share, up = [], [], []
-    for lo, hi in BINS:
-        m = (fall >= lo) & (fall < hi)
-        med.append(float(np.median(lq[m] / oi[m])))
-        share.append(float(lq[m].sum() / (lq[m] + sq[m]).sum()))
-        u = (rise >= lo) & (rise < hi)
-        up.append(float(np.median(sq[u] / oi[u])) / med[-1])
-    return {"median": tuple(med), "long": tuple(share), "up_down": tuple(up)}, str(DATA.relative_to(ROOT.parent))
+def figures(rows):
+    """The criteria's figures of a response curve (response.curve's rows): medians, long shares, up/down."""
+    return {"median": tuple(r["median"] for r in rows), "long": tuple(r["long_share"] for r in rows),
+            "up_down": tuple(r["up_down"] for r in rows)}
 
 
-def long_over_oi(p):
-    L, S = p["liquidated_long_notional"][:], p["liquidated_short_notional"][:]
-    tot = L + S
-    return np.where(tot > 0, p["liquidated_oi_fraction"][:] * L / np.where(tot > 0, tot, 1), 0.0), L, tot
+def daily_figures(days, span, table):
+    """The data's figures on the days in span = [start, end), or the table where there are no days."""
+    if days is None:
+        return table, None
+    chosen = days.between(*span)
+    if len(chosen) == 0:
+        return table, chosen
+    return figures(response.curve(chosen, BINS)), chosen
 
 
-def up_down(p, data, label, check):
+def up_down(rows, data, label, check):
     """How the shorts fare on a rise against the longs on a fall of the same size: the median short
     liquidations over OI of the paths (days) binned by their rise from the open (max_rise; the day's high /
     open - 1) over the median long liquidations over OI of those binned by their fall, within a factor 2 of
     the data's, per bin. A ratio of two medians of one feed, so the throttled era's feed gives it too."""
-    lo_oi, _, _ = long_over_oi(p)
-    so_oi = p["liquidated_oi_fraction"][:] - lo_oi  # the rest of what was liquidated: shorts
-    dd, rise = p["max_drawdown"][:], p["max_rise"][:]
-    for (lo, hi), want in zip(BINS, data["up_down"]):
-        down, up = (dd >= lo) & (dd < hi), (rise >= lo) & (rise < hi)
-        base = float(np.median(lo_oi[down])) if down.any() else float("nan")
-        ratio = float(np.median(so_oi[up])) / base if up.any() and base > 0 else float("nan")
-        check(f"{label} {lo:.0%}-{hi:.0%}: short liq / OI on a rise over long liq / OI on a fall ({int(up.sum())} "
+    for row, want in zip(rows, data["up_down"]):
+        lo, hi, ratio = row["lo"], row["hi"], row["up_down"]
+        check(f"{label} {lo:.0%}-{hi:.0%}: short liq / OI on a rise over long liq / OI on a fall ({row['up_n']} "
               f"rising paths)", ratio, f"{want:.2f} within x2 [{want / 2:.2f}, {want * 2:.2f}]",
               want / 2 <= ratio <= want * 2)
 
@@ -176,10 +156,38 @@ def main():
     ap.add_argument("--seed", type=int, default=None,
                     help="master seed of every run (default: 1 for the default scenario, each file's own for the "
                          "others): another seed shows which criteria sit at their edges")
+    ap.add_argument("--data", default=str(response.DEFAULT_DATA),
+                    help="Binance BTCUSDT perpetual daily CSV (../shared/data's columns; default the copy beside "
+                         "the repository, else the data README's figures)")
+    ap.add_argument("--days", default=":".join(response.THROTTLED_ERA), metavar="FROM:TO",
+                    help="the days [FROM, TO) whose response the default scenario is held against (default "
+                         "%(default)s; e.g. 2025-01-01:2026-01-01 on a file with days the fit has not seen)")
     a = ap.parse_args()
     if a.seed is not None and a.seed < 0:
         print(f"validate_model.py: --seed {a.seed}: expected a non-negative integer", file=sys.stderr)
         sys.exit(2)
+    span = tuple(a.days.split(":"))
+    if len(span) != 2 or not all(len(d) == 10 and d[4] == "-" and d[7] == "-" for d in span) or span[0] >= span[1]:
+        print(f"validate_model.py: --days {a.days}: expected FROM:TO, two ISO dates, FROM before TO", file=sys.stderr)
+        sys.exit(2)
+    days = None
+    explicit = a.data != str(response.DEFAULT_DATA)
+    if explicit or response.DEFAULT_DATA.exists():
+        try:
+            days = response.read_days(a.data)
+        except response.DataError as e:
+            print(f"validate_model.py: --data {e}", file=sys.stderr)
+            sys.exit(2)
+    data, chosen = daily_figures(days, span, DATA_TABLE)
+    if chosen is not None and len(chosen) == 0:
+        print(f"validate_model.py: --days {a.days}: no day of {a.data} in it", file=sys.stderr)
+        sys.exit(2)
+    source = (f"{a.data}, {len(chosen)} days in [{span[0]}, {span[1]})" if chosen is not None
+              else "the data README's table")
+    era, _ = daily_figures(days, ERA, ERA_TABLE)
+    era_days = days.between(*ERA) if days is not None else None
+    oi_data = (response.median_change(era_days, era_days.oi_change, OI_BINS) if era_days is not None and len(era_days)
+               else OI_TABLE)
     seed = [] if a.seed is None else ["--seed", str(a.seed)]
     results = []  # (criterion, value, target, pass)
 
@@ -192,19 +200,14 @@ def main():
         f = run(a.wipeout, ["--paths", str(a.paths), *(seed or ["--seed", "1"])], work / "default.h5", a.set)
         p = f["paths"]
         dd = p["max_drawdown"][:]
-        lo_oi, L, tot = long_over_oi(p)
-        data, source = daily_data()
-        meds = []
-        for (lo, hi), dshare in zip(BINS, data["long"]):
-            m = (dd >= lo) & (dd < hi)
-            n = int(m.sum())
-            any_long = float(np.mean(lo_oi[m] > 0)) if n else float("nan")
-            share = float(L[m].sum() / tot[m].sum()) if n and tot[m].sum() > 0 else float("nan")
-            meds.append(float(np.median(lo_oi[m])) if n else float("nan"))
+        rows = response.curve(response.paths_sample(p), BINS)
+        for row, dshare in zip(rows, data["long"]):
+            lo, hi, n, any_long, share = row["lo"], row["hi"], row["n"], row["any_long"], row["long_share"]
             check(f"response {lo:.0%}-{hi:.0%}: paths liquidating longs ({n} paths)", any_long, ">= 0.90",
                   any_long >= 0.9)
             check(f"response {lo:.0%}-{hi:.0%}: pooled long share", share, f"{dshare:.2f} +- 0.15",
                   abs(share - dshare) <= 0.15)
+        meds = [row["median"] for row in rows]
         for j, name in ((1, "(4-6%)/(2-4%)"), (3, "(8-12%)/(2-4%)")):
             ratio = meds[j] / meds[0] if meds[0] > 0 else float("nan")
             want = data["median"][j] / data["median"][0]
@@ -218,7 +221,7 @@ def main():
             rho = float(np.nanmean([spearman(dd[which == d], x[which == d]) for d in range(10)]))
             check(f"signal: rank correlation of max_drawdown with {key} within shock deciles (mean)", rho,
                   ">= 0.20", rho >= 0.2)
-        up_down(p, data, "response", check)
+        up_down(rows, data, "response", check)
         fd = float(np.mean(p["fund_depleted"][:]))
         check("default scenario: P(fund_depleted)", fd, "<= 0.05", fd <= 0.05)
         f.close()
@@ -229,20 +232,16 @@ def main():
         f = run(a.wipeout, [era_file, "--paths", str(a.paths), *seed], work / "era.h5", a.set)
         p = f["paths"]
         dd = p["max_drawdown"][:]
-        lo_oi, L, tot = long_over_oi(p)
-        era, _ = daily_data(ERA, ERA_TABLE)
-        for (lo, hi), dmed, dshare in zip(BINS, era["median"], era["long"]):
-            m = (dd >= lo) & (dd < hi)
-            n = int(m.sum())
-            med = float(np.median(lo_oi[m])) if n else float("nan")
-            share = float(L[m].sum() / tot[m].sum()) if n and tot[m].sum() > 0 else float("nan")
+        rows = response.curve(response.paths_sample(p), BINS)
+        for row, dmed, dshare in zip(rows, era["median"], era["long"]):
+            lo, hi, n, med, share = row["lo"], row["hi"], row["n"], row["median"], row["long_share"]
             check(f"era Jan 2020-Apr 2021: {lo:.0%}-{hi:.0%} median long liquidations / OI ({n} paths)", med,
                   f"{dmed:.4f} within x2 [{dmed / 2:.4f}, {dmed * 2:.4f}]", dmed / 2 <= med <= dmed * 2)
             check(f"era Jan 2020-Apr 2021: {lo:.0%}-{hi:.0%} pooled long share", share, f"{dshare:.2f} +- 0.15",
                   abs(share - dshare) <= 0.15)
-        up_down(p, era, "era Jan 2020-Apr 2021", check)
+        up_down(rows, era, "era Jan 2020-Apr 2021", check)
         change = oi_change(f)
-        for (lo, hi), want in zip(OI_BINS, oi_change_data()):
+        for (lo, hi), want in zip(OI_BINS, oi_data):
             m = (dd >= lo) & (dd < hi)
             med = float(np.median(change[m])) if m.any() else float("nan")
             label = f"{lo:.0%}-{hi:.0%}" if hi < 1 else f"{lo:.0%} or more"

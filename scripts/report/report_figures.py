@@ -652,3 +652,61 @@ def liquidation_map(m):
         if peak > 0:
             bottom.legend(loc="lower right", fontsize=7.5)
         return png(fig)
+
+
+# ---- the liquidation response ----
+def response_curve(curves):
+    """Long liquidations over open interest against the fall (paths by max_drawdown, days by their fall from
+    the open), per bin of the fall, and the pooled long share of liquidations.
+
+    curves: dicts with label, color, style ('model' draws markers and the 10-90% range), and rows (the
+    response.curve rows: label, median, p10, p90, long_share)."""
+    with _style():
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1.5, 1]})
+        labels = [row["label"] for row in curves[0]["rows"]]
+        x = np.arange(len(labels))
+        positive = []
+        for i, c in enumerate(curves):
+            med = np.array([row["median"] for row in c["rows"]], dtype=float)
+            ok = np.isfinite(med) & (med > 0)
+            shift = (i - (len(curves) - 1) / 2) * 0.08  # keep the markers and ranges of the curves apart
+            if c.get("style") == "model":
+                lo = np.array([row["p10"] for row in c["rows"]], dtype=float)
+                hi = np.array([row["p90"] for row in c["rows"]], dtype=float)
+                floor = np.where(lo > 0, lo, np.nan)
+                left.vlines(x[ok] + shift, np.where(np.isfinite(floor), floor, med)[ok], hi[ok], color=c["color"],
+                            alpha=0.35, linewidth=5, label=f"{c['label']}: 10–90% of paths")
+                positive.extend(hi[ok & (hi > 0)])
+                positive.extend(lo[ok & (lo > 0)])
+                left.plot(x[ok] + shift, med[ok], color=c["color"], marker="o", linewidth=1.8,
+                          label=f"{c['label']}: median")
+            else:
+                left.plot(x[ok] + shift, med[ok], color=c["color"], marker="s", markersize=4,
+                          linestyle=c.get("style", "--"), linewidth=1.4, label=c["label"])
+            positive.extend(med[ok])
+            share = np.array([row["long_share"] for row in c["rows"]], dtype=float)
+            sok = np.isfinite(share)
+            right.plot(x[sok], share[sok], color=c["color"], marker="o" if c.get("style") == "model" else "s",
+                       markersize=5 if c.get("style") == "model" else 4,
+                       linestyle="-" if c.get("style") == "model" else c.get("style", "--"), label=c["label"])
+        if positive:
+            left.set_yscale("log")
+            lo, hi = min(positive), max(positive)
+            left.set_ylim(lo / 2, hi * 2)
+            _log_axis(left.yaxis, lo / 2, hi * 2, _percent_axis_formatter(True))
+        else:
+            left.text(0.5, 0.5, "no long liquidated in any bin", ha="center", va="center",
+                      transform=left.transAxes, color=GREY)
+        left.set_title("Long liquidations over open interest")
+        left.set_ylabel("long liquidations / OI (log)")
+        right.set_title("Pooled long share of liquidations")
+        right.set_ylabel("longs / (longs + shorts)")
+        right.set_ylim(0, 1.02)
+        for ax in (left, right):
+            ax.set_xticks(x)
+            ax.set_xticklabels(labels)
+        left.legend(loc="upper left")
+        right.legend(loc="lower right")
+        left.set_xlabel("fall: a path's max drawdown, a day's 1 − low / open")
+        right.set_xlabel("fall")
+        return png(fig)

@@ -5,7 +5,8 @@ import numpy as np
 
 import report_figures as figures
 import report_stats as stats
-from report_common import DUST_QUOTE, csv_text, duration, is_number, percent, quote, sig, with_unit
+import response
+from report_common import DUST_QUOTE, ReportError, csv_text, duration, is_number, percent, quote, sig, with_unit
 from report_data import ResultsFile
 from report_html import banner_html, esc, figure, meta_cells, report_title, status_html, table, value_with_ci
 
@@ -24,7 +25,7 @@ ALL_FILES = (
     "tables/headline.csv", "tables/probabilities.csv", "tables/summary.csv", "tables/distributions.csv",
     "tables/trajectories.csv", "tables/drivers.csv", "tables/driver_bins.csv",
     "figures/fund_curve.png", "tables/fund_sizes.csv", "tables/fund_curve.csv",
-    "figures/liquidation_map.png", "tables/liquidation_map.csv",
+    "figures/liquidation_map.png", "tables/liquidation_map.csv", "figures/response.png", "tables/response.csv",
 ) + tuple(f"tables/exceedance_{name}.csv" for name, _, _ in EXCEEDANCE_OUTPUTS)
 FUND_TARGETS = (0.01, 0.001)  # P(ADL) the fund is sized for: a 99% and Binance's stated 99.9% level
 
@@ -52,9 +53,10 @@ VBOUNCE_WINDOW_MIN = 20.0  # the cascade and the V take minutes; the horizon fig
 class ResultsReport:
     """Builds every table, figure and HTML section of one results file, in memory."""
 
-    def __init__(self, f, path, allow_incomplete):
+    def __init__(self, f, path, allow_incomplete, daily_data=None):
         self.r = ResultsFile(f, path, allow_incomplete)
         self.path = path
+        self.daily_data = daily_data  # --daily-data: the daily file set beside the run's response, any market
         self.files = {}      # relative path -> bytes
         self.warnings = []   # printed on stderr and shown on the page
         self._columns = {}
@@ -90,6 +92,7 @@ class ResultsReport:
             self.section_distributions(),
             self.section_vbounce(),
             self.section_drivers(),
+            self.section_response(),
             self.section_liquidation_map(),
             self.section_methods(),
         ]
@@ -121,7 +124,8 @@ class ResultsReport:
         toc = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
             ("headline", "Tail risk"), ("exceedance", "Exceedance curves"), ("fund", "Fund sizing"),
             ("distributions", "Distributions"),
-            ("vbounce", "V-bounce"), ("drivers", "Drivers of the tail"), ("liquidation-map", "Liquidation map"),
+            ("vbounce", "V-bounce"), ("drivers", "Drivers of the tail"), ("response", "Liquidation response"),
+            ("liquidation-map", "Liquidation map"),
             ("methods", "Methods")))
         return (f"<h1>Liquidation-cascade stress test</h1>"
                 f'<p class="subtitle">wipeout Monte Carlo report of <code>{esc(self.path.rsplit("/", 1)[-1])}'
@@ -577,6 +581,82 @@ class ResultsReport:
                     "figures/drivers_tail.png"))
 
     # ---- the liquidation map of path 0's crowd ----
+    def response_days(self):
+        """The daily data set beside the run's response: (days, where from) or (None, why not)."""
+        if self.daily_data:
+            try:
+                return response.read_days(self.daily_data), f"<code>{esc(self.daily_data)}</code>"
+            except response.DataError as e:
+                raise ReportError(f"--daily-data {e}") from None
+        if not response.is_default_market(self.r.scenario_toml):
+            return None, ("The daily data describe the default scenario's market (Binance BTCUSDT perpetual); "
+                          "<code>--daily-data FILE</code> sets a file of them beside this run all the same.")
+        if not response.DEFAULT_DATA.exists():
+            return None, ("This run is on the default scenario's market: <code>--daily-data FILE</code> (Binance "
+                          "BTCUSDT perpetual daily, the columns of <code>../shared/data</code>) sets the market's "
+                          "days beside it.")
+        return response.read_days(response.DEFAULT_DATA), "<code>../shared/data</code>, beside the source tree"
+
+    def section_response(self):
+        head = '<h2 id="response">Liquidation response: how much of the open interest a fall liquidates</h2>'
+        names = ("max_drawdown", "max_rise", "liquidated_long_notional", "liquidated_short_notional",
+                 "liquidated_oi_fraction")
+        paths = {n: self.column(n) for n in names if self.r.has_output(n)}
+        if any(n not in paths for n in names if n != "max_rise"):
+            return head + '<p class="note">This file lacks the outputs the response needs.</p>'
+        curves = [{"label": "this run", "color": figures.INK, "style": "model",
+                   "rows": response.curve(response.paths_sample(paths)), "source": "paths"}]
+        days, where = self.response_days()
+        if days is not None:
+            for (start, end), label, color, style in (
+                    (response.THROTTLED_ERA, "days 2022–24 (throttled feed: lower bounds)", figures.LONG, "--"),
+                    (response.COMPLETE_ERA, "days Jan 2020 – Apr 2021 (complete feed, 125× era)", figures.GREY,
+                     ":")):
+                chosen = days.between(start, end)
+                if len(chosen):
+                    curves.append({"label": label, "color": color, "style": style, "source": f"days {start} {end}",
+                                   "rows": response.curve(chosen)})
+        keys = ("n", "any_long", "median", "p10", "p90", "long_share", "up_n", "up_down")
+        self.files["tables/response.csv"] = csv_text(
+            ("source", "fall_lo", "fall_hi") + keys,
+            [[c["source"], row["lo"], row["hi"]] + [row[k] for k in keys] for c in curves for row in c["rows"]])
+        self.files["figures/response.png"] = figures.response_curve(curves)
+
+        def shape(rows, i):  # a bin's median over the 2-4% bin's: the throttled feed's levels keep their shape
+            base = rows[1]["median"]
+            return sig(rows[i]["median"] / base, 3) + "×" if is_number(base) and base > 0 else "–"
+        header = ["fall", "paths", "any long", "median long / OI", "10–90%", "× 2–4%", "long share"]
+        for c in curves[1:]:
+            header += [f"{esc(c['label'].split(' (')[0])}: days", "median", "× 2–4%", "long share"]
+        body = []
+        for i, row in enumerate(curves[0]["rows"]):
+            cells = [row["label"], f"{row['n']:,}", percent(row["any_long"]), percent(row["median"]),
+                     f"{percent(row['p10'])} – {percent(row['p90'])}", shape(curves[0]["rows"], i),
+                     sig(row["long_share"], 2)]
+            for c in curves[1:]:
+                d = c["rows"][i]
+                cells += [f"{d['n']:,}", percent(d["median"]), shape(c["rows"], i), sig(d["long_share"], 2)]
+            body.append(cells)
+        beside = (f"Beside it, the market's days ({where}), binned by their fall from the open (1 − low / open): "
+                  f"2022–2024, whose feed shows at most one liquidation a second, so their levels are lower bounds "
+                  f"(about ten times too low on falls of 2% and more: <code>scripts/throttle_factor.py</code>) and "
+                  f"the shape (× 2–4%) and long share are what compare; and January 2020 – April 2021, whose feed "
+                  f"was complete but whose crowd was the 125× era's. <code>scripts/validate_model.py</code> holds the "
+                  f"default scenario against both." if days is not None else where)
+        caption = ("Left, log scale: the median of each path's long liquidations over its open interest per bin of "
+                   "its max drawdown, with the 10th–90th percentile of paths; right: the pooled long share of the "
+                   "liquidated notional. Data: <code>tables/response.csv</code> (also the short side: the median "
+                   "short liquidations over OI of the paths binned by their max rise, over the bin's long median, "
+                   "<code>up_down</code>).")
+        return (head +
+                "<p>The liquidation response curve: the paths binned by their max drawdown, and per bin the share "
+                "that liquidate any long, the long liquidations over the open interest at the start "
+                "(<code>liquidated_oi_fraction</code> × the longs' share of the liquidated notional) and the long "
+                f"share of liquidations. {beside}</p>" +
+                table(header, body, left=1) +
+                figure(self.files["figures/response.png"], "Liquidation response curve", caption,
+                       "figures/response.png"))
+
     def section_liquidation_map(self):
         head = '<h2 id="liquidation-map">The crowd before the shock: its liquidation map</h2>'
         m = self.r.liquidation_map()
@@ -697,6 +777,6 @@ class ResultsReport:
 def build(f, path, allow_incomplete, options=None):
     """The report of a results file: (title, body HTML, files, warnings); `options` (the sweep report's
     --stat/--outputs) do not apply to it."""
-    report = ResultsReport(f, path, allow_incomplete)
+    report = ResultsReport(f, path, allow_incomplete, getattr(options, "daily_data", None))
     body = report.build()
     return report.title(), body, report.files, report.warnings

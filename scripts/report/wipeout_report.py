@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""wipeout report FILE.h5 [-o DIR] [--force] [--allow-incomplete] [--stat STAT] [--outputs A,B,...]
+"""wipeout report FILE.h5 [-o DIR] [--force] [--allow-incomplete] [--stat STAT] [--outputs A,B,...] [--daily-data CSV]
 
 Writes a self-contained HTML report of a wipeout results or sweep file (figures embedded as base64 PNG), plus
 the figures as PNG and the tables as CSV, into DIR (default: <file stem>_report/ next to the file).
@@ -61,6 +61,11 @@ def parse_args(argv):
     p.add_argument("--outputs", metavar="A,B,...", default=None,
                    help="sweep files: the outputs shown (default max_drawdown, liquidated_oi_fraction, "
                         "fund_payout, adl_notional, fund_depleted)")
+    p.add_argument("--daily-data", metavar="FILE", default=None,
+                   help="results files: a market's daily file (date, open, high, low, oi_open_btc, oi_close_btc, "
+                        "long_liq_btc, short_liq_btc; ../shared/data's Binance BTCUSDT perpetual) set beside the "
+                        "run's liquidation response; default: that file beside the source tree, for a run on the "
+                        "default scenario's market")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     return p.parse_args(argv)
 
@@ -135,6 +140,8 @@ def run(args):
         try:
             if ftype != "wipeout-sweep" and (args.stat or args.outputs):
                 raise ReportError("--stat and --outputs apply to sweep files only (wipeout sweep)")
+            if ftype == "wipeout-sweep" and args.daily_data:
+                raise ReportError("--daily-data applies to results files only (wipeout run)")
             title, body, files, warnings = build(f, args.file, args.allow_incomplete, args)
         except (KeyError, OSError) as e:  # a dataset missing or unreadable: the file, not the report, is wrong
             if os.environ.get("WIPEOUT_DEBUG"):

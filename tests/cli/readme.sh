@@ -2,12 +2,13 @@
 # folder, must all work (`set -e`: any command failing fails the test). Left out, each covered elsewhere: the
 # two set-up scripts (CI runs one, the other builds what this test already has), the benchmarks and the fuzzer
 # (not tests), calibrate.py and throttle_factor.py (cli.calibration), clock_convergence.py
-# (cli.clock_convergence), and mpirun (cli.mpi, which knows when it may run as root). Path counts are cut to keep
+# (cli.clock_convergence), the lines that read the daily data beside the source tree (cli.report and
+# cli.validate_model run them on a file of their own), and mpirun (cli.mpi, which knows when it may run as root). Path counts are cut to keep
 # it short: --paths 1000000 / 100000 -> 3000, --paths-per-point 2000 / 1000 -> 200, --points 50 -> 10; every
 # option and file name stays.
 source "$(dirname "$0")/lib.sh"
 : "${WIPEOUT_SOURCE_DIR:?WIPEOUT_SOURCE_DIR must point at the source tree}"
-skip='^(scripts/(run|test|bench_engine|bench_run|fuzz)\.sh|/usr/bin/python3 scripts/(calibrate|clock_convergence|throttle_factor)\.py|mpirun )'
+skip='^(scripts/(run|test|bench_engine|bench_run|fuzz)\.sh|/usr/bin/python3 scripts/(calibrate|clock_convergence|throttle_factor)\.py|mpirun |.* --(daily-)?data \.\./shared/)'
 
 # run_examples FILE: runs FILE's sh blocks in order in a folder of its own; prints the number of commands.
 run_examples() {

@@ -26,7 +26,7 @@ files=(report.html scenario.toml
   tables/exceedance_max_drawdown.csv tables/exceedance_liquidated_notional.csv
   tables/exceedance_fund_payout.csv tables/exceedance_adl_notional.csv
   figures/fund_curve.png tables/fund_sizes.csv tables/fund_curve.csv
-  figures/liquidation_map.png tables/liquidation_map.csv)
+  figures/liquidation_map.png tables/liquidation_map.csv figures/response.png tables/response.csv)
 for f in "${files[@]}"; do
   [[ -s small_report/$f ]] || fail "missing or empty: small_report/$f"
 done
@@ -170,7 +170,7 @@ page = open("small_report/report.html", encoding="utf-8").read()
 a = f.attrs
 for text in (f"{int(a['seed'])}", a["git_sha"], a["software_version"], "1,000", "complete", "[shock]"):
     assert text in page, text
-assert page.count('<img src="data:image/png;base64,') == 9
+assert page.count('<img src="data:image/png;base64,') == 10
 assert "<details>" in page and "scenario" in page
 import re
 assert not re.search(r'(src|href)="(https?:)?//', page), "the report must not load anything external"
@@ -179,7 +179,7 @@ assert open("small_report/scenario.toml").read() == a["scenario"]
 # Every PNG decodes and is not blank.
 import glob
 pngs = sorted(glob.glob("small_report/figures/*.png"))
-assert len(pngs) == 9, pngs
+assert len(pngs) == 10, pngs
 for path in pngs:
     image = mpimg.imread(path)
     assert image.shape[0] > 300 and image.shape[1] > 800, (path, image.shape)
@@ -199,6 +199,61 @@ assert [float(r["fund_to_oi_lo"]), float(r["fund_to_oi_hi"])] == j["fund_to_oi_c
 assert float(r["fund_quote"]) == j["fund_quote"]
 assert float(sizes["run"]["p_adl_at_fund"]) == j["p_adl_at_run_fund"]
 EOF
+
+# ---- the liquidation response: the paths' curve recomputed from /paths; a daily file set beside it ----
+# A small daily file (the data's columns): one day in each bin of the fall, two days in 2-4%, one day without an
+# opening open interest (skipped, as the real file's first rows), in two eras.
+cat > days.csv <<'EOF'
+date,open,high,low,close,volume_btc,oi_open_btc,oi_close_btc,long_liq_btc,short_liq_btc,funding_8h_pct_close,long_short_ratio
+2021-12-31,100,101,99,100,1,,,1,1,0.01,
+2022-01-01,100,101,99,100,1,1000,1000,1,3,0.01,
+2022-01-02,100,101,97,100,1,1000,1000,2,2,0.01,
+2022-01-03,100,103,97,100,1,1000,1000,4,1,0.01,
+2022-01-04,100,101,95,100,1,1000,1000,6,2,0.01,
+2022-01-05,100,101,93,100,1,1000,1000,9,1,0.01,
+2022-01-06,100,101,90,100,1,1000,1000,12,3,0.01,
+2022-01-07,100,101,80,100,1,1000,1000,30,5,0.01,
+2020-03-12,100,101,60,100,1,1000,800,300,10,0.01,
+EOF
+expect_exit 0 "$WIPEOUT" report small.h5 -o resp --daily-data days.csv -q
+$PY - <<'EOF' || fail "the response table differs from /paths or the daily file"
+import csv
+import h5py, numpy as np
+rows = list(csv.DictReader(open("resp/tables/response.csv")))
+p = h5py.File("small.h5", "r")["paths"]
+dd = p["max_drawdown"][:]
+L, S = p["liquidated_long_notional"][:], p["liquidated_short_notional"][:]
+tot = L + S
+long_oi = np.where(tot > 0, p["liquidated_oi_fraction"][:] * L / np.where(tot > 0, tot, 1), 0.0)
+bins = ((0, .02), (.02, .04), (.04, .06), (.06, .08), (.08, .12), (.12, 1.0))
+model = [r for r in rows if r["source"] == "paths"]
+assert [(float(r["fall_lo"]), float(r["fall_hi"])) for r in model] == list(bins), model
+for r, (lo, hi) in zip(model, bins):
+    m = (dd >= lo) & (dd < hi)
+    assert int(r["n"]) == m.sum(), (r, m.sum())
+    if m.any():
+        assert float(r["median"]) == np.median(long_oi[m]), r
+        assert float(r["any_long"]) == np.mean(long_oi[m] > 0), r
+        assert abs(float(r["long_share"]) - L[m].sum() / tot[m].sum()) < 1e-12, r
+assert sum(int(r["n"]) for r in model) == len(dd)
+days = {r["fall_lo"]: r for r in rows if r["source"] == "days 2022-01-01 2025-01-01"}
+assert [int(days[k]["n"]) for k in ("0.0", "0.02", "0.04", "0.06", "0.08", "0.12")] == [1, 2, 1, 1, 1, 1], days
+assert float(days["0.02"]["median"]) == 0.003 and float(days["0.02"]["long_share"]) == 6 / 9, days["0.02"]
+assert float(days["0.12"]["median"]) == 0.03, days["0.12"]
+era = [r for r in rows if r["source"] == "days 2020-01-01 2021-05-01"]
+assert [int(r["n"]) for r in era] == [0, 0, 0, 0, 0, 1] and float(era[-1]["median"]) == 0.3, era
+html = open("resp/report.html").read()
+assert 'id="response"' in html and "days.csv" in html and "lower bounds" in html
+EOF
+# A daily file that is missing, or lacks a column, is one line and exit 2.
+expect_exit 2 "$WIPEOUT" report small.h5 -o resp2 --daily-data none.csv
+expect_one_line
+expect_grep '^wipeout report: error: --daily-data none.csv: No such file or directory$' "$tmp/err"
+cut -d, -f1-8 days.csv | sed 's/long_liq_btc/long/' > bad_days.csv
+expect_exit 2 "$WIPEOUT" report small.h5 -o resp2 --daily-data bad_days.csv
+expect_one_line
+expect_grep '^wipeout report: error: --daily-data bad_days.csv: no column long_liq_btc ' "$tmp/err"
+[[ ! -e resp2 ]] || fail "a refused report left a directory behind"
 
 # ---- an existing report is not overwritten without --force; -o names the directory ----
 expect_exit 2 "$WIPEOUT" report small.h5

@@ -16,7 +16,7 @@ page="$tmp/small_report/report.html"
 
 result=$(check_page "$page")
 echo "report_browser: report.html: $result"
-[[ $result == "images=9 ok=9 errors=0 console=0" ]] ||
+[[ $result == "images=10 ok=10 errors=0 console=0" ]] ||
   fail "report.html in Chromium: $result; $(grep -o 'data-selfcheck-error-text="[^"]*"' dom.html); console: $(grep ':CONSOLE' console.txt)"
 
 # The same checks catch a broken page: an undecodable image and a failing script.
@@ -24,7 +24,7 @@ sed -e 's|</main>|<img src="data:image/png;base64,AAAA" alt="broken"><script>no_
   "$page" >"$tmp/small_report/broken.html"
 result=$(check_page "$tmp/small_report/broken.html")
 echo "report_browser: broken.html (must fail): $result"
-[[ $result =~ ^images=10\ ok=9\ errors=[1-9][0-9]*\ console=[1-9] ]] || fail "the checks did not catch a broken page: $result"
+[[ $result =~ ^images=11\ ok=10\ errors=[1-9][0-9]*\ console=[1-9] ]] || fail "the checks did not catch a broken page: $result"
 
 # Screenshot: a 1280x4000 PNG that is not blank (many colours, much non-white area), kept as
 # test-artifacts/report_screenshot.png.

@@ -36,3 +36,25 @@ expect_grep '^[0-9]+ passed, [0-9]+ failed$' "$tmp/out"
 # --seed reseeds every run (which criteria sit at their edges); a negative one is refused with one line.
 expect_exit 2 $PY "$script" --wipeout "$WIPEOUT" --seed -1
 expect_grep '^validate_model.py: --seed -1: expected a non-negative integer$' "$tmp/err"
+
+# --data and --days: the default scenario's response held against other days, e.g. a file of days the fit has
+# not seen (2025 on). A small file: two days in each bin of the fall, in 2025.
+$PY - "$tmp/days.csv" <<'EOF'
+import sys
+with open(sys.argv[1], "w") as out:
+    out.write("date,open,high,low,close,volume_btc,oi_open_btc,oi_close_btc,long_liq_btc,short_liq_btc\n")
+    for i, (fall, lq) in enumerate([(0.03, 2), (0.035, 3), (0.05, 5), (0.045, 4), (0.07, 8), (0.075, 9),
+                                    (0.1, 12), (0.09, 11)]):
+        out.write(f"2025-02-{i + 1:02d},100,101,{100 * (1 - fall):.2f},100,1,1000,1000,{lq},1\n")
+EOF
+expect_exit 0 $PY "$script" --wipeout "$WIPEOUT" --paths 400 --event-paths 20 --profile-paths 5 --report-only \
+  --data "$tmp/days.csv" --days 2025-01-01:2026-01-01
+expect_grep "^data: .*days.csv, 8 days in \[2025-01-01, 2026-01-01\)$" "$tmp/out"
+expect_grep '^(PASS|FAIL) +response ratio \(4-6%\)/\(2-4%\) of median long liquidations / OI .* target 1\.80 within x2' "$tmp/out"
+# Refusals, before any run: one line, exit 2.
+expect_exit 2 $PY "$script" --wipeout "$WIPEOUT" --data "$tmp/days.csv" --days 2030-01-01:2031-01-01
+expect_grep '^validate_model.py: --days 2030-01-01:2031-01-01: no day of .*days.csv in it$' "$tmp/err"
+expect_exit 2 $PY "$script" --wipeout "$WIPEOUT" --days 2025
+expect_grep '^validate_model.py: --days 2025: expected FROM:TO, two ISO dates, FROM before TO$' "$tmp/err"
+expect_exit 2 $PY "$script" --wipeout "$WIPEOUT" --data "$tmp/none.csv"
+expect_grep '^validate_model.py: --data .*none.csv: No such file or directory$' "$tmp/err"
