@@ -413,3 +413,39 @@ TEST_CASE("stop-losses close at market when the mark crosses them: no liquidatio
     CHECK(at_liquidation.liquidated_long_notional < 0.15 * none.liquidated_long_notional);
     CHECK(at_liquidation.stopped_long_notional > 0.5 * none.liquidated_long_notional);
 }
+
+TEST_CASE("hedged open interest: in the open interest and the fund's base, never liquidated",
+          "[engine][M6]") {
+    // positions.hedged_share of the open interest is held hedged (basis trades): the crowd that can be
+    // liquidated is the rest. A market with 80 d1 of open interest, a quarter hedged, plays exactly the
+    // cascade of a market with 60 d1 and none; only the denominator of the liquidated share differs.
+    CascadeParams p = quiet_day();
+    p.history_enabled = true;
+    p.air_pocket = true;
+    p.shock_size = 0.1;
+    p.fund_to_oi = 1.0;  // the fund never runs out: its base cannot change the path
+    p.oi_to_depth = 80.0;
+    p.hedged_share = 0.25;
+    PopulationScratch scratch;
+    Population hedged, thin;
+    build_population(p, TierTable::btc_default(), scratch, hedged);
+    CHECK(hedged.hedged_oi == 20.0 * p.depth_1pct);
+    CHECK(hedged.long_oi + hedged.short_oi == Approx(60.0 * p.depth_1pct).epsilon(1e-15));
+    CascadeEngine engine(TierTable::btc_default(), EngineOptions{true});  // invariants checked every step
+    const PathOutputs with = engine.run(p, 1, 0);
+    CascadeParams q = p;
+    q.oi_to_depth = 60.0;
+    q.hedged_share = 0.0;
+    build_population(q, TierTable::btc_default(), scratch, thin);
+    CHECK(thin.long_oi == Approx(hedged.long_oi).epsilon(1e-15));
+    CHECK(thin.hedged_oi == 0.0);
+    const PathOutputs without = engine.run(q, 1, 0);
+    REQUIRE(without.liquidated_long_notional > 0);
+    CHECK(with.liquidated_long_notional == Approx(without.liquidated_long_notional).epsilon(1e-9));
+    CHECK(with.max_drawdown == Approx(without.max_drawdown).epsilon(1e-9));
+    CHECK(with.liquidated_oi_fraction == Approx(0.75 * without.liquidated_oi_fraction).epsilon(1e-9));
+    // The whole crowd unhedged liquidates more: the hedged quarter is what no fall reaches.
+    p.hedged_share = 0.0;
+    const PathOutputs unhedged = engine.run(p, 1, 0);
+    CHECK(unhedged.liquidated_long_notional > 1.1 * with.liquidated_long_notional);
+}

@@ -93,6 +93,7 @@ struct CascadeParams {
     // liquidation price (docs/model.md, M6). 0: none.
     double stop_share = 0.0;                 ///< share of each (leverage, size) pair's positions with a stop
     double stop_distance = 0.5;              ///< the stop's place: this fraction of the way to liquidation
+    double hedged_share = 0.0;               ///< share of the open interest held hedged: never liquidated
     double oi_scale = 1.0;                   ///< a position snapshot's open interest times this (positions.source)
     double permanent_impact = 0.0;           ///< lambda: V's log move per d1 of net forced flow executed (M3)
 

@@ -76,6 +76,9 @@ struct Population {
     std::vector<Cohort> longs, shorts;
     double long_oi = 0;  ///< quote notional at P0 (grid and explicit together)
     double short_oi = 0;
+    /// The open interest held hedged (positions.hedged_share; basis trades): in the market's open interest
+    /// and the fund's base, but no fall liquidates it, so it has no cohorts.
+    double hedged_oi = 0;
 
     /// The grid cohort at entry level e of run r.
     Cohort cohort(Side side, std::size_t run, std::size_t e) const {

@@ -51,7 +51,7 @@ struct CascadeEngine::Impl {
     double liquidation_fee = -1;
     std::size_t cohort_count = 0;
     EngineCounters counters;
-    std::array<std::uint64_t, 27> population_key{};  // the parameters `population` was built from
+    std::array<std::uint64_t, 28> population_key{};  // the parameters `population` was built from
     bool population_built = false;
     std::uint64_t population_version = 0;  // changes whenever `population` does
 
@@ -84,8 +84,8 @@ namespace {
 
 /// Every parameter build_population reads, bit for bit: the population is a pure function of these (and of
 /// the engine's tier table), so a path whose key equals the last one's reuses it as it is.
-std::array<std::uint64_t, 27> population_key(const CascadeParams& p) {
-    const double fields[27] = {p.reference_price,
+std::array<std::uint64_t, 28> population_key(const CascadeParams& p) {
+    const double fields[28] = {p.reference_price,
                                p.entry_dispersion,
                                static_cast<double>(p.entry_bins),
                                p.round_share,
@@ -111,8 +111,9 @@ std::array<std::uint64_t, 27> population_key(const CascadeParams& p) {
                                p.intraday_hold_days,
                                p.intraday_leverage,
                                p.stop_share,
-                               p.stop_distance};
-    std::array<std::uint64_t, 27> key;
+                               p.stop_distance,
+                               p.hedged_share};
+    std::array<std::uint64_t, 28> key;
     for (std::size_t i = 0; i < key.size(); ++i) key[i] = std::bit_cast<std::uint64_t>(fields[i]);
     return key;
 }

@@ -491,8 +491,10 @@ void build_population(const CascadeParams& p, const TierTable& tiers, Population
     }
 
     // Positions already past their liquidation price at t = 0 do not exist; the survivors carry the side's
-    // OI.
-    const double oi = p.oi_to_depth * p.depth_1pct;
+    // OI. The hedged share of it is never liquidated (a basis trade's perp leg is margined by its spot leg):
+    // it stays out of the crowd.
+    out.hedged_oi = p.oi_to_depth * p.depth_1pct * p.hedged_share;
+    const double oi = p.oi_to_depth * p.depth_1pct - out.hedged_oi;
     out.long_oi = oi * p.long_share;
     out.short_oi = oi * (1.0 - p.long_share);
     const double p0 = p.reference_price;

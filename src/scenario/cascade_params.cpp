@@ -134,6 +134,8 @@ const std::array kSpecs = std::to_array<ParameterSpec>({
     // Stop-loss orders (appended for the same reason)
     {"positions.stop_share", K::Real, kDefaults.stop_share, 0, 0.95, "fraction", "share of the crowd's positions (grid or history) with a stop-loss: closed at market when the mark crosses the stop, never liquidated (0: none)", REAL(stop_share)},
     {"positions.stop_distance", K::Real, kDefaults.stop_distance, 0.01, 1, "fraction", "where the stop sits: this fraction of the way from the entry to the liquidation price", REAL(stop_distance)},
+    // Hedged open interest (appended for the same reason)
+    {"positions.hedged_share", K::Real, kDefaults.hedged_share, 0, 0.95, "fraction", "share of the open interest (grid or history) held hedged, e.g. basis trades: counted in the open interest and the fund's base, never liquidated (0: none)", REAL(hedged_share)},
 });
 
 #undef REAL
