@@ -28,8 +28,9 @@ declare -A legal=(
 declare -A text=()
 for key in "run --output" "run --set" "run --shard" "sweep --grid" "sweep --lhs" "sweep --output" "sweep --set" \
   "sweep --shard" "path --set" "path --trace" "liq-price --side" "liq-price --tiers" "liq-price --venue" \
-  "scenario show --set" "report --output" "report --stat" "report --outputs" "fund --csv" "fund --png" \
-  "liq-map --set" "liq-map --range" "liq-map --csv" "liq-map --png" "snapshot --set" "snapshot --output"; do
+  "scenario show --set" "report --output" "report --stat" "report --outputs" "report --daily-data" \
+  "fund --csv" "fund --png" "liq-map --set" "liq-map --range" "liq-map --csv" "liq-map --png" "snapshot --set" \
+  "snapshot --output"; do
   text[$key]=1
 done
 
