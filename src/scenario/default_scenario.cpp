@@ -62,6 +62,10 @@ long_share = { dist = "beta", alpha = 12.0, beta = 8.0 }
 leverage_median = { dist = "lognormal", median = 10.0, sigma = 0.35, min = 2.0, max = 50.0 }
 # Its spread (log-sd), calibrated.
 leverage_sigma = 1.046
+# Held hedged (basis trades, market makers' inventory), never liquidated: corrected for the venue's throttled
+# feed, 2022-2024's days liquidate about 0.6 of what a crowd on the whole open interest would (docs/model.md,
+# M6; docs/calibration.md, session 12).
+hedged_share = 0.4
 
 [book]
 # D(x) = d1 (x/1%)^2: square-root impact, the law measured over four decades of metaorders on Bitcoin
@@ -71,8 +75,9 @@ shape = 2.0
 # 2022 and 2023 cascades, a routine-day control and the daily response of liquidations, never per event.
 # Consumed depth refills at 0.0155/s (half-life 45 s).
 resilience_per_s = 0.01552
-# 0.33% of V stays per d1 of net forced selling (Obizhaeva-Wang's permanent impact).
-permanent_impact = 0.003321
+# 0.45% of V stays per d1 of net forced selling (Obizhaeva-Wang's permanent impact; the best point of a scan
+# with the hedged share, docs/calibration.md, session 13).
+permanent_impact = 0.0045
 
 [evaporation]
 # How fast market makers pull quotes as stress rises (depth falls as exp(-rate * stress)); the median is
